@@ -1,0 +1,1 @@
+"""Enforcement: check data and params against a signature (plans, Arrow kernels, Spark, local)."""
