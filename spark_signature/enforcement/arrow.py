@@ -1,0 +1,264 @@
+"""Batch kernels: execute a :class:`Plan` on Arrow arrays with ``pyarrow.compute`` and numpy.
+
+Work is vectorized per column and per nesting level; Python loops run over the plan (columns, struct
+fields), never over rows. Violations are gathered as (row, column, path, rule, expected, found, value)
+chunks and assembled into one ``list<struct>`` column, null for valid rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from spark_signature.enforcement.plan import (
+    AnyNode,
+    ColumnPlan,
+    ListNode,
+    MapNode,
+    Node,
+    Plan,
+    ScalarNode,
+    StructNode,
+    TensorNode,
+)
+from spark_signature.errors import Rule
+from spark_signature.rules import Compat, Decision, ValueCheck, describe_expected, null_is_violation
+
+VIOLATION_TYPE = pa.struct(
+    [
+        ("column", pa.string()),
+        ("path", pa.string()),
+        ("rule", pa.string()),
+        ("expected", pa.string()),
+        ("found", pa.string()),
+        ("value", pa.string()),
+    ]
+)
+VIOLATIONS_TYPE = pa.list_(VIOLATION_TYPE)
+
+
+class _Locator:
+    """Maps positions in the array being checked to batch rows and human paths (computed lazily)."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+
+    def locate(self, pos: np.ndarray) -> tuple[np.ndarray, pa.Array]:
+        return pos, _const(self.path, len(pos))
+
+
+class _ChildLocator(_Locator):
+    def __init__(self, parent: _Locator, parent_pos: np.ndarray | None, suffix: str | None = None,
+                 index: np.ndarray | None = None, keys: pa.Array | None = None) -> None:
+        self.parent = parent
+        self.parent_pos = parent_pos
+        self.suffix = suffix
+        self.index = index
+        self.keys = keys
+
+    def locate(self, pos: np.ndarray) -> tuple[np.ndarray, pa.Array]:
+        up = pos if self.parent_pos is None else self.parent_pos[pos]
+        rows, paths = self.parent.locate(up)
+        if self.index is not None:
+            idx = pc.cast(pa.array(self.index[pos]), pa.string())
+            return rows, pc.binary_join_element_wise(paths, "[", idx, "]", "")
+        if self.keys is not None:
+            keys = self.keys.take(pa.array(pos))
+            return rows, pc.binary_join_element_wise(paths, "['", keys, "']", "")
+        return rows, pc.binary_join_element_wise(paths, self.suffix or "", "")
+
+
+def _const(value: str, n: int) -> pa.Array:
+    return pc.fill_null(pa.nulls(n, pa.string()), value)
+
+
+@dataclass
+class _Chunk:
+    rows: np.ndarray
+    column: str
+    paths: pa.Array
+    rule: Rule
+    expected: str
+    found: str
+    values: pa.Array | None
+
+
+class ViolationLog:
+    """Violations of one batch, gathered per check and assembled once."""
+
+    def __init__(self, num_rows: int) -> None:
+        self.num_rows = num_rows
+        self.chunks: list[_Chunk] = []
+
+    def add(self, loc: _Locator, pos: np.ndarray, column: str, rule: Rule, expected: str, found: str,
+            values: pa.Array | None) -> None:
+        if len(pos) == 0:
+            return
+        rows, paths = loc.locate(pos)
+        self.chunks.append(_Chunk(rows, column, paths, rule, expected, found, values))
+
+    def __bool__(self) -> bool:
+        return bool(self.chunks)
+
+    def invalid_rows(self) -> np.ndarray:
+        """Boolean mask of rows with at least one violation."""
+        mask = np.zeros(self.num_rows, dtype=bool)
+        for c in self.chunks:
+            mask[c.rows] = True
+        return mask
+
+    def to_arrow(self) -> pa.Array:
+        """A ``list<struct>`` column: all violations of each row, null for valid rows."""
+        n = self.num_rows
+        if not self.chunks:
+            return pa.nulls(n, VIOLATIONS_TYPE)
+        rows = np.concatenate([c.rows for c in self.chunks]).astype(np.int64)
+        order = np.argsort(rows, kind="stable")
+        fields = self._fields()
+        struct = pa.StructArray.from_arrays([f.take(pa.array(order)) for f in fields],
+                                            fields=list(VIOLATION_TYPE))
+        counts = np.bincount(rows, minlength=n)
+        offsets = np.zeros(n + 1, dtype=np.int32)
+        np.cumsum(counts, out=offsets[1:])
+        return pa.ListArray.from_arrays(pa.array(offsets), struct, mask=pa.array(counts == 0))
+
+    def _fields(self) -> list[pa.Array]:
+        def cat(arrays: list[pa.Array]) -> pa.Array:
+            return pa.concat_arrays([a.cast(pa.string()) for a in arrays])
+
+        k = [len(c.rows) for c in self.chunks]
+        return [
+            cat([_const(c.column, m) for c, m in zip(self.chunks, k, strict=True)]),
+            cat([c.paths for c in self.chunks]),
+            cat([_const(c.rule.value, m) for c, m in zip(self.chunks, k, strict=True)]),
+            cat([_const(c.expected, m) for c, m in zip(self.chunks, k, strict=True)]),
+            cat([_const(c.found, m) for c, m in zip(self.chunks, k, strict=True)]),
+            cat([c.values if c.values is not None else pa.nulls(m, pa.string())
+                 for c, m in zip(self.chunks, k, strict=True)]),
+        ]
+
+    def summary(self) -> list[dict]:
+        """Per (column, rule): violation count and the first example (for fail-fast and counts-only)."""
+        out: dict[tuple[str, str], dict] = {}
+        for c in self.chunks:
+            key = (c.column, c.rule.value)
+            entry = out.get(key)
+            if entry is None:
+                value = None
+                if c.values is not None and len(c.values):
+                    value = c.values[0].as_py()
+                out[key] = {
+                    "column": c.column, "rule": c.rule.value, "count": len(c.rows),
+                    "path": c.paths[0].as_py(), "expected": c.expected, "found": c.found,
+                    "value": value if value is None else str(value), "row": int(c.rows[0]),
+                }
+            else:
+                entry["count"] += len(c.rows)
+        return list(out.values())
+
+
+def _to_string(values: pa.Array) -> pa.Array:
+    try:
+        return pc.cast(values, pa.string())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return pa.array([str(v) for v in values.to_pylist()], pa.string())  # only the few offending values
+
+
+def _list_layout(arr: pa.Array) -> tuple[pa.Array, np.ndarray, np.ndarray]:
+    """The child values covered by ``arr`` and, for each of them, its parent position and list index.
+
+    Values under null list slots (legal in Arrow, never written by Spark) are dropped.
+    """
+    offsets = arr.offsets.to_numpy(zero_copy_only=False).astype(np.int64)
+    lengths = np.diff(offsets)
+    start, stop = int(offsets[0]), int(offsets[-1])
+    values = arr.values.slice(start, stop - start)
+    parent = np.repeat(np.arange(len(arr), dtype=np.int64), lengths)
+    index = np.arange(stop - start, dtype=np.int64) - np.repeat(offsets[:-1] - start, lengths)
+    if arr.null_count and len(parent):
+        keep = arr.is_valid().to_numpy(zero_copy_only=False)[parent]
+        if not keep.all():
+            values, parent, index = values.filter(pa.array(keep)), parent[keep], index[keep]
+    return values, parent, index
+
+
+class Checker:
+    """Runs the value-dependent part of a plan on one batch."""
+
+    def __init__(self, plan: Plan) -> None:
+        self.plan = plan
+        self.compat: Compat = plan.compat
+
+    def check(self, batch: pa.RecordBatch | pa.Table) -> ViolationLog:
+        log = ViolationLog(batch.num_rows)
+        for col in self.plan.columns:
+            arr = batch.column(col.source)
+            if isinstance(arr, pa.ChunkedArray):
+                arr = arr.combine_chunks()
+            self._check(col, col.node, arr, _Locator(col.name), log, col.required, "column")
+        return log
+
+    def _check(self, col: ColumnPlan, node: Node, arr: pa.Array, loc: _Locator, log: ViolationLog,
+               required: bool, position: str) -> None:
+        if isinstance(node, AnyNode):
+            return
+        tensor = isinstance(node, TensorNode)
+        if arr.null_count and (tensor or null_is_violation(node.spec, required, self.compat, position=position)):
+            pos = np.flatnonzero(arr.is_null().to_numpy(zero_copy_only=False))
+            log.add(loc, pos, col.name, Rule.NULL_IN_REQUIRED, describe_expected(node.spec, required),
+                    "null", None)
+        if isinstance(node, ScalarNode):
+            if node.conversion.decision is Decision.VALUE_CHECK and node.conversion.check is ValueCheck.ZERO_OR_ONE:
+                bad = pc.fill_null(pc.invert(pc.is_in(arr, value_set=pa.array([0, 1], arr.type))), False)
+                pos = np.flatnonzero(bad.to_numpy(zero_copy_only=False))
+                if len(pos):
+                    log.add(loc, pos, col.name, Rule.UNSAFE_CAST, describe_expected(node.spec, required),
+                            f"{arr.type} value outside {{0, 1}}", _to_string(arr.take(pa.array(pos))))
+        elif isinstance(node, ListNode) and node.element is not None:
+            values, parent, index = _list_layout(arr)
+            self._check(col, node.element, values, _ChildLocator(loc, parent, index=index), log, required,
+                        "element")
+        elif isinstance(node, MapNode) and node.value is not None:
+            entries, parent, _ = _list_layout(arr)
+            keys, items = entries.field(0), entries.field(1)
+            self._check(col, node.value, items, _ChildLocator(loc, parent, keys=keys), log, required, "element")
+        elif isinstance(node, StructNode):
+            base_pos: np.ndarray | None = None
+            struct = arr
+            if arr.null_count:
+                base_pos = np.flatnonzero(arr.is_valid().to_numpy(zero_copy_only=False))
+            for f in node.fields:
+                if f.node is None:
+                    continue
+                child = struct.field(f.index)
+                if base_pos is not None:
+                    child = child.take(pa.array(base_pos))
+                self._check(col, f.node, child, _ChildLocator(loc, base_pos, suffix=f".{f.name}"), log,
+                            f.required, "property")
+        elif tensor:
+            self._check_tensor(col, node, arr, loc, log)
+
+    def _check_tensor(self, col: ColumnPlan, node: TensorNode, arr: pa.Array, loc: _Locator,
+                      log: ViolationLog) -> None:
+        expected = describe_expected(node.spec, True)
+        level, level_loc = arr, loc
+        for depth, dim in enumerate(node.dims):
+            if level.null_count and depth:
+                pos = np.flatnonzero(level.is_null().to_numpy(zero_copy_only=False))
+                log.add(level_loc, pos, col.name, Rule.NULL_IN_REQUIRED, expected, "null", None)
+            if dim != -1:
+                lengths = pc.list_value_length(level)
+                bad = pc.fill_null(pc.not_equal(lengths, dim), False)
+                pos = np.flatnonzero(bad.to_numpy(zero_copy_only=False))
+                if len(pos):
+                    log.add(level_loc, pos, col.name, Rule.SHAPE_MISMATCH, expected,
+                            f"length != {dim} at dimension {depth + 1}",
+                            _to_string(lengths.take(pa.array(pos))))
+            values, parent, index = _list_layout(level)
+            level, level_loc = values, _ChildLocator(level_loc, parent, index=index)
+        if node.dims and level.null_count:
+            pos = np.flatnonzero(level.is_null().to_numpy(zero_copy_only=False))
+            log.add(level_loc, pos, col.name, Rule.NULL_IN_REQUIRED, expected, "null", None)

@@ -1,0 +1,137 @@
+"""The whole conversion matrix, through the Spark engine, the local engine and MLflow (the oracle).
+
+Each Spark source type x each declared DataType: the same values go to
+* our Spark engine (``enforce`` on a Spark DataFrame, compat="mlflow"),
+* our local engine (the same data as Arrow-backed pandas),
+* MLflow's ``validate_schema`` on what MLflow sees from Spark (``toPandas`` of the same frame).
+They must agree, except the documented deviations, which are asserted to deviate.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+
+import pandas as pd
+import pyarrow as pa
+import pytest
+
+from spark_signature import ColSpec, DataType, Schema, SchemaEnforcementError
+from spark_signature.enforcement.local import validate_schema
+from spark_signature.enforcement.spark import enforce
+
+mlflow_schema = pytest.importorskip("mlflow.types.schema")
+mlflow_models = pytest.importorskip("mlflow.models")
+
+# Spark DDL type -> non-null sample values (valid under every rule that accepts the pair)
+SOURCES: dict[str, list] = {
+    "tinyint": [1, 0, 7],
+    "smallint": [1, 0, 300],
+    "int": [1, 0, 70000],
+    "bigint": [1, 0, 1],  # 0/1 only: int64 -> float/double is then accepted (MLflow PR #13036)
+    "float": [1.5, 0.0, 2.25],
+    "double": [1.5, 0.0, 2.25],
+    "decimal(10,2)": [decimal.Decimal("1.50"), decimal.Decimal("0.00"), decimal.Decimal("2.25")],
+    "string": ["a", "b", "c"],
+    "binary": [b"a", b"b", b"c"],
+    "boolean": [True, False, True],
+    "date": [dt.date(2020, 1, 1), dt.date(2021, 2, 3), dt.date(1999, 12, 31)],
+    "timestamp": [dt.datetime(2020, 1, 1, 1), dt.datetime(2021, 2, 3), dt.datetime(1999, 12, 31)],
+}
+
+#: (source, target) pairs where we deliberately differ from MLflow; see docs/enforcement.md.
+#: MLflow accepts these only because pandas holds the Spark column as `object` and MLflow does not look
+#: at the values for string/binary/boolean targets.
+DEVIATIONS = {
+    ("decimal(10,2)", "boolean"),
+    ("decimal(10,2)", "string"),
+    ("decimal(10,2)", "binary"),
+    ("binary", "string"),
+    ("binary", "boolean"),
+    ("date", "boolean"),
+    ("date", "string"),
+    ("date", "binary"),
+}
+
+
+def _mlflow_ok(pdf: pd.DataFrame, target: str) -> bool:
+    schema = mlflow_schema.Schema([mlflow_schema.ColSpec(target, "x")])
+    try:
+        mlflow_models.validate_schema(pdf, schema)
+        return True
+    except Exception:
+        return False
+
+
+def _spark_ok(df, target: str) -> bool:
+    schema = Schema([ColSpec(target, "x")])
+    try:
+        result = enforce(df, schema, mode="check", compat="mlflow")
+    except SchemaEnforcementError:
+        return False
+    return result.ok
+
+
+def _local_ok(table: pa.Table, target: str) -> bool:
+    pdf = table.to_pandas(types_mapper=pd.ArrowDtype)
+    try:
+        validate_schema(pdf, Schema([ColSpec(target, "x")]), compat="mlflow")
+        return True
+    except SchemaEnforcementError:
+        return False
+
+
+@pytest.fixture(scope="module")
+def frames(spark):
+    out = {}
+    for ddl, values in SOURCES.items():
+        df = spark.createDataFrame([(v,) for v in values], f"x {ddl}")
+        out[ddl] = (df, df.toPandas(), pa.Table.from_pylist([{"x": v} for v in values],
+                                                            schema=_arrow_schema(spark, df)))
+    return out
+
+
+def _arrow_schema(spark, df) -> pa.Schema:
+    from spark_signature.enforcement.spark import spark_arrow_schema
+
+    schema = spark_arrow_schema(df.schema)
+    # Spark hands timestamps to Arrow tz-aware (UTC); locally that is a naive timestamp.
+    return pa.schema([pa.field(f.name, pa.timestamp("us")) if pa.types.is_timestamp(f.type) else f
+                      for f in schema])
+
+
+@pytest.mark.parametrize("target", [t.name for t in DataType])
+def test_matrix_agrees_with_mlflow(frames, target):
+    disagreements = []
+    for ddl, (df, pdf, table) in frames.items():
+        theirs = _mlflow_ok(pdf, target)
+        ours_spark = _spark_ok(df, target)
+        ours_local = _local_ok(table, target)
+        assert ours_spark == ours_local, f"engines disagree on {ddl} -> {target}"
+        if (ddl, target) in DEVIATIONS:
+            assert theirs and not ours_spark, f"documented deviation {ddl} -> {target} no longer deviates"
+        elif theirs != ours_spark:
+            disagreements.append((ddl, target, theirs, ours_spark))
+    assert not disagreements, disagreements
+
+
+def test_bigint_outside_zero_one_is_refused_per_row(spark):
+    df = spark.createDataFrame([(0,), (1,), (5,)], "x bigint")
+    result = enforce(df, Schema([ColSpec("double", "x")]), mode="split")
+    counts = result.run()
+    assert (counts.rows, counts.valid, counts.quarantined) == (3, 2, 1)
+    bad = result.quarantine.collect()
+    assert bad[0]["x"] == 5
+    v = bad[0]["_violations"][0]
+    assert (v["column"], v["rule"], v["value"]) == ("x", "unsafe_cast", "5")
+    theirs = _mlflow_ok(df.toPandas(), "double")
+    assert theirs is False  # MLflow refuses the whole batch; we quarantine exactly the bad row
+
+
+def test_static_refusal_names_column_expected_found_and_fix(spark):
+    df = spark.createDataFrame([(1,)], "x bigint")
+    with pytest.raises(SchemaEnforcementError) as err:
+        enforce(df, Schema([ColSpec("integer", "x")]), mode="split")
+    msg = str(err.value)
+    assert "column 'x'" in msg and "expected integer" in msg and "found int64" in msg and "Fix:" in msg
+    assert err.value.rule.value == "unsafe_cast"
