@@ -1,0 +1,79 @@
+"""spark_signature: MLflow model signatures and input examples, enforced by Spark on every row.
+
+Public names mirror ``mlflow.types.schema`` and ``mlflow.models``. They are loaded lazily so that
+``import spark_signature`` needs neither a JVM nor pyspark until a Spark feature is used.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from spark_signature.errors import (
+    ConfigError,
+    InferenceError,
+    ParamsValidationError,
+    Rule,
+    SchemaDefinitionError,
+    SchemaEnforcementError,
+    SignatureError,
+    SignatureFormatError,
+    TypeMappingError,
+)
+
+__version__ = "0.1.0"
+
+_LAZY: dict[str, str] = {
+    # types (pure Python)
+    "DataType": "spark_signature.types",
+    "Array": "spark_signature.types",
+    "Object": "spark_signature.types",
+    "Property": "spark_signature.types",
+    "Map": "spark_signature.types",
+    "AnyType": "spark_signature.types",
+    "ColSpec": "spark_signature.types",
+    "TensorSpec": "spark_signature.types",
+    "Schema": "spark_signature.types",
+    "ParamSpec": "spark_signature.types",
+    "ParamSchema": "spark_signature.types",
+    "ModelSignature": "spark_signature.types",
+    # Spark type mapping
+    "to_spark_schema": "spark_signature.spark_types",
+    "from_spark_schema": "spark_signature.spark_types",
+    "to_spark_type": "spark_signature.spark_types",
+    "from_spark_type": "spark_signature.spark_types",
+    # inference
+    "infer_signature": "spark_signature.inference",
+    # enforcement
+    "validate_schema": "spark_signature.enforcement.local",
+    "validate_params": "spark_signature.enforcement.params",
+    "enforce": "spark_signature.enforcement.spark",
+    # session
+    "get_spark": "spark_signature.session",
+}
+
+__all__ = [
+    "ConfigError",
+    "InferenceError",
+    "ParamsValidationError",
+    "Rule",
+    "SchemaDefinitionError",
+    "SchemaEnforcementError",
+    "SignatureError",
+    "SignatureFormatError",
+    "TypeMappingError",
+    *_LAZY,
+]
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'spark_signature' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
