@@ -1,0 +1,304 @@
+"""spark_signature.session: Delta in the session, conf-file parsing, and where the jar cache lives."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from importlib import metadata
+from pathlib import Path
+
+import pytest
+from chispa import assert_df_equality
+
+from spark_signature import session as S
+from spark_signature.errors import ConfigError
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+# --------------------------------------------------------------------------------------------------
+# The session
+# --------------------------------------------------------------------------------------------------
+
+
+def test_session_has_delta_utc_and_arrow(spark) -> None:
+    conf = spark.sparkContext.getConf()
+    assert S.DELTA_EXTENSION in conf.get("spark.sql.extensions").split(",")
+    assert conf.get("spark.sql.catalog.spark_catalog") == S.DELTA_CATALOG
+    assert spark.conf.get("spark.sql.session.timeZone") == "UTC"
+    assert spark.conf.get("spark.sql.execution.arrow.pyspark.enabled") == "true"
+    assert spark.conf.get("spark.sql.shuffle.partitions") == "2"
+    assert spark.sparkContext.master == "local[2]"
+    delta_jar = f"delta-spark_2.13-{metadata.version('delta-spark')}.jar"
+    assert delta_jar in conf.get("spark.jars", "")
+    assert os.environ["PYSPARK_PYTHON"] == sys.executable
+    assert os.environ["PYSPARK_DRIVER_PYTHON"] == sys.executable
+
+
+def test_session_uses_cached_jars_without_packages(spark) -> None:
+    """Once jars are cached, starts go through spark.jars only: no Ivy, no network."""
+    if S.cached_delta_jars() is None:
+        pytest.skip("jars were resolved by this very run; run `make setup` first to test the cached path")
+    conf = spark.sparkContext.getConf()
+    if conf.get("spark.jars.packages", None):
+        pytest.skip("this session was the first start (it resolved the jars)")
+    jars = conf.get("spark.jars").split(",")
+    assert all(any(str(jar) in j for j in jars) for jar in S.cached_delta_jars())
+
+
+def test_delta_table_round_trip(spark, delta_path: Callable[[str], str]) -> None:
+    from delta.tables import DeltaTable
+    from pyspark.sql import types as T
+
+    schema = T.StructType(
+        [
+            T.StructField("id", T.LongType(), False),
+            T.StructField("score", T.DoubleType(), True),
+            T.StructField("label", T.StringType(), True),
+        ]
+    )
+    rows = [(1, 0.5, "a"), (2, None, "b"), (3, 2.25, None), (4, -1.0, "d")]
+    df = spark.createDataFrame(rows, schema).repartition(2)
+    path = delta_path("round_trip")
+
+    df.write.format("delta").mode("overwrite").save(path)
+    back = spark.read.format("delta").load(path)
+
+    assert DeltaTable.isDeltaTable(spark, path)
+    assert_df_equality(back, df, ignore_row_order=True, ignore_nullable=True)
+    # Also through the Delta catalog (SQL on a path), which needs the session extension.
+    assert spark.sql(f"SELECT count(*) AS n FROM delta.`{path}`").first()["n"] == len(rows)
+
+
+def test_get_spark_returns_the_running_session(spark) -> None:
+    assert S.under_spark_submit()
+    assert S.get_spark() is spark
+
+
+def test_bad_conf_file_fails_before_the_jvm(tmp_path: Path) -> None:
+    """In a fresh interpreter (no running JVM) get_spark refuses a malformed conf file up front."""
+    bad = tmp_path / "spark-defaults.conf"
+    bad.write_text("spark.master local[1]\nspark.sql.shuffle.partitions\n", encoding="utf-8")
+    env = {**os.environ, S.CONF_ENV: str(bad)}
+    env.pop("PYSPARK_GATEWAY_PORT", None)
+    code = (
+        "from spark_signature.errors import ConfigError\n"
+        "from spark_signature.session import get_spark\n"
+        "try:\n    get_spark()\nexcept ConfigError as e:\n    print('ConfigError:', e.path)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert f"ConfigError: {bad}, line 2" in out.stdout
+
+
+# --------------------------------------------------------------------------------------------------
+# conf/spark-defaults.conf
+# --------------------------------------------------------------------------------------------------
+
+
+def test_parse_conf_accepts_spark_defaults_syntax() -> None:
+    text = """
+    # a comment
+    ! also a comment (java.util.Properties)
+    spark.master                 local[3]
+    spark.a=1
+    spark.b : two words
+    spark.c\tx # not a comment: Java keeps it in the value
+
+    spark.a   3
+    """
+    assert S.parse_conf(text) == {
+        "spark.master": "local[3]",
+        "spark.a": "3",  # last one wins, as in Java
+        "spark.b": "two words",
+        "spark.c": "x # not a comment: Java keeps it in the value",
+    }
+
+
+@pytest.mark.parametrize(
+    ("line", "needle"),
+    [
+        ("spark.sql.shuffle.partitions", "expected 'key value'"),
+        ("spark.sql.shuffle.partitions   ", "expected 'key value'"),
+        ("spark.x =", "expected 'key value'"),
+        ("sparkmaster local[2]", "does not start with 'spark.'"),
+        ("spark.driver.extraJavaOptions -Da=1 \\", "line continuations"),
+    ],
+)
+def test_parse_conf_refuses_malformed_lines(line: str, needle: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        S.parse_conf(f"spark.master local[2]\n{line}\n", source="my.conf")
+    assert needle in str(info.value)
+    assert info.value.path == "my.conf, line 2"
+
+
+def test_read_conf_file_errors(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="cannot read Spark conf file"):
+        S.read_conf_file(tmp_path / "missing.conf")
+    with pytest.raises(ConfigError, match="cannot read Spark conf file"):
+        S.read_conf_file(tmp_path)  # a directory
+    latin1 = tmp_path / "latin1.conf"
+    latin1.write_bytes(b"spark.app.name caf\xe9\n")
+    with pytest.raises(ConfigError, match="cannot read Spark conf file"):
+        S.read_conf_file(latin1)
+
+
+def test_project_conf_file_configures_delta() -> None:
+    conf = S.read_conf_file(REPO / "conf" / "spark-defaults.conf")
+    assert conf["spark.sql.extensions"] == S.DELTA_EXTENSION
+    assert conf["spark.sql.catalog.spark_catalog"] == S.DELTA_CATALOG
+    assert conf["spark.sql.session.timeZone"] == "UTC"
+
+
+# --------------------------------------------------------------------------------------------------
+# Settings precedence (pure)
+# --------------------------------------------------------------------------------------------------
+
+
+def test_build_conf_precedence_and_cached_jars(tmp_path: Path) -> None:
+    jars = [tmp_path / "a.jar", tmp_path / "b.jar"]
+    conf = S.build_conf(
+        app_name="app",
+        master="local[1]",
+        conf={"spark.sql.shuffle.partitions": 2, "spark.ui.enabled": False, "spark.jars": "/x/extra.jar"},
+        file_conf={
+            "spark.master": "local[4]",
+            "spark.sql.shuffle.partitions": "8",
+            "spark.sql.extensions": "com.example.Ext",
+        },
+        jars=jars,
+    )
+    assert conf["spark.master"] == "local[1]"
+    assert conf["spark.app.name"] == "app"
+    assert conf["spark.sql.shuffle.partitions"] == "2"
+    assert conf["spark.ui.enabled"] == "false"
+    assert conf["spark.sql.extensions"] == f"com.example.Ext,{S.DELTA_EXTENSION}"
+    assert conf["spark.sql.session.timeZone"] == "UTC"
+    assert conf["spark.jars"] == f"/x/extra.jar,{jars[0]},{jars[1]}"
+    assert "spark.jars.packages" not in conf
+    assert "spark.jars.ivy" not in conf
+
+
+def test_build_conf_first_start_resolves_packages_into_cache(tmp_path: Path) -> None:
+    conf = S.build_conf(cache=tmp_path / "cache")
+    assert conf["spark.master"] == S.DEFAULT_MASTER
+    assert conf["spark.jars.packages"] == S.delta_coordinates()
+    assert conf["spark.jars.ivy"] == str(tmp_path / "cache" / "ivy")
+    assert "spark.jars" not in conf
+
+
+def test_delta_coordinates_follow_the_pip_package() -> None:
+    version = metadata.version("delta-spark")
+    assert S.delta_version() == version
+    assert S.delta_coordinates() == f"io.delta:delta-spark_2.13:{version}"
+
+
+# --------------------------------------------------------------------------------------------------
+# Cache location and the jar manifest (no network)
+# --------------------------------------------------------------------------------------------------
+
+
+def _fake_checkout(root: Path, name: str = "spark_signature") -> Path:
+    (root / "spark_signature").mkdir(parents=True)
+    (root / "pyproject.toml").write_text(f'[project]\nname = "{name}"\n', encoding="utf-8")
+    return root / "spark_signature"
+
+
+def test_cache_dir_env_override_wins(tmp_path: Path) -> None:
+    package = _fake_checkout(tmp_path / "repo")
+    env = {S.CACHE_ENV: str(tmp_path / "elsewhere")}
+    assert S.cache_dir(env=env, package_dir=package, home=tmp_path) == (tmp_path / "elsewhere").resolve()
+
+
+def test_cache_dir_in_source_checkout_is_project_local(tmp_path: Path) -> None:
+    package = _fake_checkout(tmp_path / "repo")
+    assert S.source_checkout(package) == tmp_path / "repo"
+    assert S.cache_dir(env={}, package_dir=package, home=tmp_path / "home") == tmp_path / "repo" / ".cache"
+
+
+def test_cache_dir_when_installed_is_in_home(tmp_path: Path) -> None:
+    package = tmp_path / "site-packages" / "spark_signature"
+    package.mkdir(parents=True)
+    assert S.source_checkout(package) is None
+    home = tmp_path / "home"
+    assert S.cache_dir(env={S.CACHE_ENV: "  "}, package_dir=package, home=home) == (
+        home / ".cache" / "spark_signature"
+    )
+
+
+def test_other_projects_pyproject_is_not_a_checkout(tmp_path: Path) -> None:
+    package = _fake_checkout(tmp_path / "repo", name="someone_else")
+    assert S.source_checkout(package) is None
+
+
+def test_this_repository_is_a_checkout() -> None:
+    assert S.source_checkout() == REPO
+    assert S.default_conf_file(env={}) == REPO / "conf" / "spark-defaults.conf"
+
+
+def _spark_jars_after_ivy(cache: Path, version: str = "9.9.9") -> tuple[str, list[Path]]:
+    jars_dir = cache / "ivy" / "jars"
+    jars_dir.mkdir(parents=True)
+    names = [f"io.delta_delta-spark_2.13-{version}.jar", f"io.delta_delta-storage-{version}.jar"]
+    jars = [jars_dir / name for name in names]
+    for jar in jars:
+        jar.write_bytes(b"PK")
+    # What the JVM reports: file: URIs of the retrieved jars, plus anything the caller added.
+    return ",".join([*(jar.as_uri() for jar in jars), "file:/opt/other.jar"]), jars
+
+
+def test_manifest_round_trip(tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    coords = "io.delta:delta-spark_2.13:9.9.9"
+    assert S.cached_delta_jars(cache, coords) is None
+    spark_jars, jars = _spark_jars_after_ivy(cache)
+
+    assert S._record_jars(cache, coords, spark_jars) == [j.resolve() for j in jars]
+    assert S.cached_delta_jars(cache, coords) == [j.resolve() for j in jars]
+    assert S.cached_delta_jars(cache, "io.delta:delta-spark_2.13:1.0.0") is None  # other version
+
+    jars[1].unlink()  # a half-deleted cache must trigger a new resolution, not a broken classpath
+    assert S.cached_delta_jars(cache, coords) is None
+
+
+def test_manifest_refuses_a_resolution_without_the_delta_jar(tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    spark_jars, _ = _spark_jars_after_ivy(cache, version="1.0.0")
+    with pytest.raises(ConfigError, match="did not retrieve"):
+        S._record_jars(cache, "io.delta:delta-spark_2.13:9.9.9", spark_jars)
+
+
+def test_cli_prints_cached_jars_and_submit_args(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cache = tmp_path / "cache"
+    version = S.delta_version()
+    spark_jars, jars = _spark_jars_after_ivy(cache, version=version)
+    S._record_jars(cache, S.delta_coordinates(), spark_jars)
+    monkeypatch.setenv(S.CACHE_ENV, str(cache))
+    monkeypatch.delenv(S.CONF_ENV, raising=False)
+
+    assert S.main(["--resolve"]) == 0
+    assert capsys.readouterr().out.split() == [str(j.resolve()) for j in jars]
+
+    assert S.main(["--submit-args"]) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        "--properties-file",
+        str(REPO / "conf" / "spark-defaults.conf"),
+        "--jars",
+        ",".join(str(j.resolve()) for j in jars),
+    ]
+
+
+def test_cli_reports_bad_conf(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cache = tmp_path / "cache"
+    spark_jars, _ = _spark_jars_after_ivy(cache, version=S.delta_version())
+    S._record_jars(cache, S.delta_coordinates(), spark_jars)
+    monkeypatch.setenv(S.CACHE_ENV, str(cache))
+    monkeypatch.setenv(S.CONF_ENV, str(tmp_path / "nope.conf"))
+    assert S.main(["--submit-args"]) == 2
+    assert "cannot read Spark conf file" in capsys.readouterr().err
