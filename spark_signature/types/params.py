@@ -8,6 +8,7 @@ ParamSpec is built, so a stored default is always already converted.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import math
 from typing import Any
@@ -150,6 +151,17 @@ def _same_default(a: Any, b: Any) -> bool:
         return a is b
 
 
+def _numpy_to_json(value: Any) -> Any:
+    """``json.dumps`` fallback for numpy scalars/arrays inside Object defaults."""
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, np.generic):
+        return _numpy_to_json(value.item()) if isinstance(value, np.datetime64) else value.item()
+    if isinstance(value, (dt.date, dt.time)):
+        return value.isoformat()
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+
 def _iso(value: Any) -> Any:
     return None if value is None else value.isoformat()
 
@@ -280,8 +292,15 @@ class ParamSchema:
         return [p.to_dict() for p in self.params]
 
     def to_json(self) -> str:
-        """MLflow's exact bytes (NaN defaults are written as the ``NaN`` token)."""
-        return json.dumps(self.to_dict())
+        """MLflow's exact bytes (NaN defaults are written as the ``NaN`` token).
+
+        Deviation: numpy values and dates kept inside an Object default are written as plain JSON
+        numbers, lists and ISO strings, where MLflow's ``json.dumps`` raises.
+        """
+        try:
+            return json.dumps(self.to_dict(), default=_numpy_to_json)
+        except TypeError as exc:
+            raise SchemaDefinitionError(f"A param default cannot be written as JSON: {exc}") from exc
 
     @classmethod
     def from_json(cls, json_str: str, *, path: str = "params") -> ParamSchema:
