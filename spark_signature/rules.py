@@ -15,14 +15,14 @@ double, date/timestamp to datetime. Where MLflow accepts a column only because p
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 
 import pyarrow as pa
 
 from spark_signature.types import DataType
 
 
-class Found(str, Enum):
+class Found(StrEnum):
     """The kind of a found column, independent of engine (derived from its Arrow type)."""
 
     BOOL = "bool"
@@ -50,14 +50,14 @@ class Found(str, Enum):
     OTHER = "other"
 
 
-class Decision(str, Enum):
+class Decision(StrEnum):
     ACCEPT = "accept"  # same type: no conversion
     WIDEN = "widen"  # lossless cast to the declared type
     VALUE_CHECK = "value_check"  # accepted per value, see ValueCheck
     REFUSE = "refuse"  # refused for the whole column, on the driver
 
 
-class ValueCheck(str, Enum):
+class ValueCheck(StrEnum):
     ZERO_OR_ONE = "zero_or_one"  # MLflow: int64 -> float/double only for 0/1 values (PR #13036)
 
 
@@ -172,7 +172,7 @@ def classify(arrow_type: pa.DataType, *, spark: bool = False) -> Found:
     return Found.OTHER
 
 
-class Compat(str, Enum):
+class Compat(StrEnum):
     """How `required` is read. STRICT is ours; MLFLOW reproduces MLflow's decisions."""
 
     STRICT = "strict"

@@ -140,6 +140,17 @@ class ViolationLog:
                  for c, m in zip(self.chunks, k, strict=True)]),
         ]
 
+    def records(self) -> list[dict]:
+        """Every violation as a dict with its batch row, ordered by row (for reports and tests)."""
+        if not self.chunks:
+            return []
+        rows = np.concatenate([c.rows for c in self.chunks]).astype(np.int64)
+        order = np.argsort(rows, kind="stable")
+        names = [f.name for f in VIOLATION_TYPE]
+        table = pa.table([pa.array(rows[order]), *(f.take(pa.array(order)) for f in self._fields())],
+                         names=["row", *names])
+        return table.to_pylist()
+
     def summary(self) -> list[dict]:
         """Per (column, rule): violation count and the first example (for fail-fast and counts-only)."""
         out: dict[tuple[str, str], dict] = {}
@@ -212,7 +223,7 @@ class Checker:
                     "null", None)
         if isinstance(node, ScalarNode):
             if node.conversion.decision is Decision.VALUE_CHECK and node.conversion.check is ValueCheck.ZERO_OR_ONE:
-                bad = pc.fill_null(pc.invert(pc.is_in(arr, value_set=pa.array([0, 1], arr.type))), False)
+                bad = pc.and_(pc.invert(pc.is_in(arr, value_set=pa.array([0, 1], arr.type))), pc.is_valid(arr))
                 pos = np.flatnonzero(bad.to_numpy(zero_copy_only=False))
                 if len(pos):
                     log.add(loc, pos, col.name, Rule.UNSAFE_CAST, describe_expected(node.spec, required),

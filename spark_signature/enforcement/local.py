@@ -29,7 +29,7 @@ from spark_signature.errors import Rule, SchemaEnforcementError
 from spark_signature.rules import Compat
 from spark_signature.types import Array, DataType, Map, Object, Schema, TensorSpec
 
-__all__ = ["arrow_type_of", "validate_schema"]
+__all__ = ["arrow_type_of", "find_violations", "validate_schema"]
 
 _ARROW = {
     DataType.boolean: pa.bool_(),
@@ -152,10 +152,7 @@ def _convert(node: Node | None, arr: pa.Array) -> pa.Array:
         for f in node.fields:
             prop = next(p for p in node.spec.properties if p.name == f.name)
             t = arrow_type_of(prop.dtype)
-            if f.node is None:
-                child = pa.nulls(len(arr), t or pa.null())
-            else:
-                child = _convert(f.node, arr.field(f.index))
+            child = pa.nulls(len(arr), t or pa.null()) if f.node is None else _convert(f.node, arr.field(f.index))
             children.append(child)
             fields.append(pa.field(f.name, child.type))
         return pa.StructArray.from_arrays(children, fields=fields, mask=arr.is_null())
@@ -216,6 +213,14 @@ def plan_local(frame: pd.DataFrame, schema: Schema, compat: Compat | str) -> tup
             rule=Rule.UNSAFE_CAST, path=name, expected=expected, found=str(arr.dtype),
         )
     return build_plan(schema, table.schema, compat=compat), table
+
+
+def find_violations(data: Any, schema: Schema, *, compat: Compat | str = Compat.STRICT) -> list[dict]:
+    """Every violation of ``data`` (not just the first): dicts with row, column, path, rule, expected,
+    found, value. Static refusals still raise, as they concern the whole column."""
+    frame = _to_frame(data, schema)
+    plan, table = plan_local(frame, schema, compat)
+    return Checker(plan).check(table).records()
 
 
 def validate_schema(data: Any, schema: Schema, *, compat: Compat | str = Compat.STRICT) -> Any:

@@ -100,9 +100,7 @@ def _needs_conversion(node: Node | None) -> bool:
         return _needs_conversion(node.element)
     if isinstance(node, MapNode):
         return _needs_conversion(node.value)
-    if isinstance(node, StructNode):
-        return True
-    return False
+    return bool(isinstance(node, StructNode))
 
 
 def _convert(node: Node, c: Any) -> Any:

@@ -1,0 +1,225 @@
+"""Value-dependent cases run through both engines: the Spark engine (mapInArrow) and the local engine.
+
+Each case is Spark DDL + rows + a signature + the expected violations as (row, path, rule). The local
+engine gets the same rows as an Arrow-backed pandas DataFrame (so it sees the same Arrow types).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pytest
+
+from spark_signature import (
+    AnyType,
+    Array,
+    ColSpec,
+    DataType,
+    Map,
+    Object,
+    Property,
+    Schema,
+    SchemaEnforcementError,
+    TensorSpec,
+)
+from spark_signature.enforcement.local import find_violations, validate_schema
+from spark_signature.enforcement.spark import enforce, spark_arrow_schema
+
+L, D, S = DataType.long, DataType.double, DataType.string
+
+CASES = [
+    pytest.param(
+        "a bigint, b string", [(1, "x"), (None, "y"), (3, None)],
+        Schema([ColSpec(L, "a"), ColSpec(S, "b", required=False)]), "strict",
+        {(1, "a", "null_in_required")}, id="top-level-null-required-vs-optional",
+    ),
+    pytest.param(
+        "a bigint", [(1,), (None,)], Schema([ColSpec(L, "a", required=False)]), "strict",
+        set(), id="optional-long-with-null-passes-strict",
+    ),
+    pytest.param(
+        "a bigint", [(1,), (None,)], Schema([ColSpec(L, "a", required=False)]), "mlflow",
+        {(1, "a", "null_in_required")}, id="mlflow-compat-long-null-refused-even-if-optional",
+    ),
+    pytest.param(
+        "a double", [(1.0,), (None,)], Schema([ColSpec(D, "a")]), "mlflow",
+        set(), id="mlflow-compat-double-null-passes-required",
+    ),
+    pytest.param(
+        "s struct<x: bigint, y: string>",
+        [({"x": 1, "y": "a"},), ({"x": None, "y": "b"},), (None,), ({"x": 2, "y": None},)],
+        Schema([ColSpec(Object([Property("x", L), Property("y", S, required=False)]), "s")]), "strict",
+        {(1, "s.x", "null_in_required"), (2, "s", "null_in_required")}, id="struct-field-and-struct-nulls",
+    ),
+    pytest.param(
+        "s struct<x: bigint>", [({"x": 1},), (None,)],
+        Schema([ColSpec(Object([Property("x", L)]), "s", required=False)]), "strict",
+        set(), id="null-optional-struct-does-not-check-its-fields",
+    ),
+    pytest.param(
+        "arr array<bigint>", [([1, 2],), ([1, None, 3],), (None,), ([],)],
+        Schema([ColSpec(Array(L), "arr")]), "strict",
+        {(1, "arr[1]", "null_in_required"), (2, "arr", "null_in_required")}, id="array-element-nulls",
+    ),
+    pytest.param(
+        "arr array<string>", [(["a", None],), (None,)],
+        Schema([ColSpec(Array(S), "arr", required=False)]), "strict",
+        set(), id="optional-array-string-keeps-null-elements",
+    ),
+    pytest.param(
+        "m map<string, double>", [({"k": 1.0},), ({"k": None, "j": 2.0},)],
+        Schema([ColSpec(Map(D), "m")]), "strict",
+        {(1, "m['k']", "null_in_required")}, id="map-value-null",
+    ),
+    pytest.param(
+        "f struct<items: array<struct<price: double, name: string>>>",
+        [({"items": [{"price": 1.0, "name": "a"}, {"price": None, "name": "b"}]},),
+         ({"items": [{"price": 2.0, "name": None}]},)],
+        Schema([ColSpec(Object([Property("items", Array(Object([Property("price", D),
+                                                                 Property("name", S, required=False)])))]),
+                        "f")]),
+        "strict", {(0, "f.items[1].price", "null_in_required")}, id="deep-path",
+    ),
+    pytest.param(
+        "x bigint", [(0,), (1,), (2,), (None,)], Schema([ColSpec(D, "x", required=False)]), "strict",
+        {(2, "x", "unsafe_cast")}, id="bigint-to-double-zero-one-per-row",
+    ),
+    pytest.param(
+        "t array<array<float>>", [([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]],), ([[1.0, 2.0], [3.0, 4.0, 5.0]],),
+                                  ([[1.0, 2.0, 3.0]],), ([[1.0, None, 3.0], [1.0, 2.0, 3.0]],)],
+        Schema([TensorSpec(np.dtype("float32"), (-1, 2, 3), "t")]), "strict",
+        {(1, "t[0]", "shape_mismatch"), (2, "t", "shape_mismatch"), (3, "t[0][1]", "null_in_required")},
+        id="tensor-shape-and-null",
+    ),
+    pytest.param(
+        "t array<array<float>>", [([[1.0], [2.0, 3.0]],)],
+        Schema([TensorSpec(np.dtype("float32"), (-1, 2, -1), "t")]), "strict",
+        set(), id="tensor-variable-dim",
+    ),
+    pytest.param(
+        "a string, b bigint", [("x", 1), ("y", None)], Schema([ColSpec(S), ColSpec(L)]), "strict",
+        {(1, "1", "null_in_required")}, id="unnamed-by-position",
+    ),
+    pytest.param(
+        "a bigint", [(None,)], Schema([ColSpec(AnyType(), "a")]), "strict", set(), id="any-accepts-null",
+    ),
+]
+
+
+def _spark_violations(spark, ddl, rows, schema, compat):
+    # a trailing row id (an extra column: ignored by the signature, kept in quarantine rows)
+    df = spark.createDataFrame([(*r, i) for i, r in enumerate(rows)], f"{ddl}, _rid int")
+    df = df.repartition(3)  # 0-row and multi-row partitions
+    result = enforce(df, schema, mode="split", compat=compat)
+    counts = result.run()
+    assert counts.rows == len(rows) and counts.valid + counts.quarantined == len(rows)
+    found = {(r["_rid"], v["path"], v["rule"]) for r in result.quarantine.collect() for v in r["_violations"]}
+    assert result.valid.count() == counts.valid
+    return found
+
+
+def _local_violations(spark, ddl, rows, schema, compat):
+    arrow_schema = spark_arrow_schema(spark.createDataFrame([], ddl).schema)
+    names = arrow_schema.names
+    table = pa.Table.from_pylist([dict(zip(names, r, strict=True)) for r in rows], schema=arrow_schema)
+    pdf = table.to_pandas(types_mapper=pd.ArrowDtype)
+    return {(v["row"], v["path"], v["rule"]) for v in find_violations(pdf, schema, compat=compat)}
+
+
+@pytest.mark.parametrize(("ddl", "rows", "schema", "compat", "expected"), CASES)
+def test_both_engines(spark, ddl, rows, schema, compat, expected):
+    assert _spark_violations(spark, ddl, rows, schema, compat) == expected
+    assert _local_violations(spark, ddl, rows, schema, compat) == expected
+
+
+def _rows_of(df):
+    return sorted(tuple(r) for r in df.collect())
+
+
+def test_split_outputs_reordered_converted_and_kept_columns(spark):
+    df = spark.createDataFrame([(1, 2, "a", 9.0), (2, None, "b", 8.0)], "id bigint, n int, s string, extra double")
+    schema = Schema([ColSpec(S, "s"), ColSpec(L, "n")])
+    result = enforce(df, schema, keep_columns=["id"])
+    assert result.valid.columns == ["id", "s", "n"]
+    assert dict(result.valid.dtypes)["n"] == "bigint"  # int widened to long
+    assert _rows_of(result.valid) == [(1, "a", 2)]
+    q = result.quarantine.collect()
+    assert len(q) == 1 and q[0]["extra"] == 8.0 and q[0]["id"] == 2  # the original row, all columns
+    assert result.counts.as_dict() == {
+        "rows": 2, "valid": 1, "quarantined": 1,
+        "violations": [{"column": "n", "rule": "null_in_required", "count": 1}],
+    }
+
+
+def test_missing_required_column_refused_before_any_job(spark):
+    df = spark.createDataFrame([(1, 1)], "a bigint, c bigint")
+    tracker = spark.sparkContext.statusTracker()
+    before = len(tracker.getJobIdsForGroup(None))
+    with pytest.raises(SchemaEnforcementError, match=r"missing inputs \['b'\].*extra inputs: \['c'\]"):
+        enforce(df, Schema([ColSpec(L, "a"), ColSpec(L, "b")]))
+    assert len(tracker.getJobIdsForGroup(None)) == before
+
+
+def test_missing_optional_column_is_fine(spark):
+    df = spark.createDataFrame([(1,)], "a bigint")
+    result = enforce(df, Schema([ColSpec(L, "a"), ColSpec(L, "b", required=False)]))
+    assert result.valid.columns == ["a"] and result.run().valid == 1
+
+
+def test_fail_fast_raises_with_column_value_and_fix(spark):
+    df = spark.createDataFrame([(0,), (7,)], "x bigint")
+    with pytest.raises(SchemaEnforcementError) as err:
+        enforce(df, Schema([ColSpec(D, "x")]), mode="fail_fast")
+    msg = str(err.value)
+    assert "column 'x'" in msg and "'7'" in msg and "Fix:" in msg
+
+
+def test_fail_fast_passes_and_returns_converted(spark):
+    df = spark.createDataFrame([(0, "a"), (1, "b")], "x bigint, s string")
+    result = enforce(df, Schema([ColSpec(D, "x")]), mode="fail_fast")
+    assert result.ok and result.rows == 2
+    assert dict(result.valid.dtypes) == {"x": "double"}
+
+
+def test_check_mode_counts_without_rows(spark):
+    df = spark.range(1000).selectExpr("IF(id % 100 = 0, NULL, id) AS x").repartition(4)
+    result = enforce(df, Schema([ColSpec(L, "x")]), mode="check")
+    assert (result.rows, result.invalid_rows) == (1000, 10)
+    assert result.violations[0]["count"] == 10 and result.violations[0]["rule"] == "null_in_required"
+
+
+def test_empty_dataframe(spark):
+    df = spark.createDataFrame([], "x bigint")
+    result = enforce(df, Schema([ColSpec(L, "x")]))
+    counts = result.run()
+    assert (counts.rows, counts.valid, counts.quarantined) == (0, 0, 0)
+
+
+def test_struct_extra_field_refused_statically(spark):
+    df = spark.createDataFrame([({"x": 1, "z": 2},)], "s struct<x: bigint, z: bigint>")
+    with pytest.raises(SchemaEnforcementError, match="extra fields"):
+        enforce(df, Schema([ColSpec(Object([Property("x", L)]), "s")]))
+
+
+def test_struct_valid_output_is_reordered_and_filled(spark):
+    df = spark.createDataFrame([({"b": 1, "a": 2},)], "s struct<b: int, a: bigint>")
+    spec = Object([Property("a", L), Property("b", L), Property("c", S, required=False)])
+    result = enforce(df, Schema([ColSpec(spec, "s")]))
+    row = result.valid.collect()[0]["s"]
+    assert row.asDict() == {"a": 2, "b": 1, "c": None}
+    assert result.valid.schema["s"].dataType.simpleString() == "struct<a:bigint,b:bigint,c:string>"
+
+
+def test_local_validate_schema_returns_enforced_frame():
+    pdf = pd.DataFrame({"b": [1, 2], "a": pd.array([1, 2], dtype="int32"), "z": [0, 0]})
+    out = validate_schema(pdf, Schema([ColSpec(L, "a"), ColSpec(L, "b")]))
+    assert list(out.columns) == ["a", "b"] and str(out["a"].dtype) == "int64"
+
+
+def test_local_nullable_int_handled_not_crashing():
+    pdf = pd.DataFrame({"a": pd.array([1, None], dtype="Int64")})
+    with pytest.raises(SchemaEnforcementError, match="null_in_required"):
+        validate_schema(pdf, Schema([ColSpec(L, "a")]))
+    out = validate_schema(pdf, Schema([ColSpec(L, "a", required=False)]))
+    assert out["a"].isna().tolist() == [False, True]
