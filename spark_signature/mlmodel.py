@@ -65,9 +65,7 @@ def signature_from_mlmodel(model_dict: dict[str, Any]) -> ModelSignature | None:
     if block is None:
         return None
     if not isinstance(block, dict):
-        raise format_error(
-            "signature", f"expected a mapping with inputs/outputs/params, got {describe(block)}"
-        )
+        raise format_error("signature", f"expected a mapping with inputs/outputs/params, got {describe(block)}")
     signature = ModelSignature.from_dict(block, path="signature")
     for flag in _FLAGS:
         value = model_dict.get(flag, False)

@@ -574,3 +574,16 @@ def test_sparkml_vector_inside_map_and_object_loads_as_written() -> None:
     again = roundtrip(schema)
     assert again.inputs[0].type == Map(SparkMLVector())
     assert again.inputs[1].type.properties[0].dtype == SparkMLVector()
+
+
+def test_as_spark_schema_delegates_to_spark_types() -> None:
+    """The one Spark entry point of Schema: imports pyspark lazily (no JVM needed to build types)."""
+    from pyspark.sql import types as T
+
+    from spark_signature.spark_types import to_spark_schema
+
+    legacy = Schema.from_json('[{"type": "array", "items": {"type": "long"}, "name": "a"}]')
+    spark_schema = legacy.as_spark_schema()
+    assert spark_schema == to_spark_schema(legacy)
+    # The legacy deviation reaches Spark: required (null in JSON) -> nullable=False.
+    assert spark_schema["a"].nullable is False and spark_schema["a"].dataType == T.ArrayType(T.LongType())

@@ -309,9 +309,7 @@ def _has_none(value: Any) -> bool:
     return value is None or (isinstance(value, str) and value == "NaT")
 
 
-param_entries = st.tuples(
-    st.sampled_from(PARAM_TYPES), st.sampled_from(PARAM_VALUES), st.sampled_from([None, (-1,)])
-)
+param_entries = st.tuples(st.sampled_from(PARAM_TYPES), st.sampled_from(PARAM_VALUES), st.sampled_from([None, (-1,)]))
 
 
 @FAST

@@ -49,8 +49,7 @@ def validate_params(params: dict[str, Any] | None, param_schema: ParamSchema | N
         )
     if not isinstance(param_schema, ParamSchema):
         raise ParamsValidationError(
-            "Parameters schema must be an instance of ParamSchema. "
-            f"Got type '{type(param_schema).__name__}'.",
+            f"Parameters schema must be an instance of ParamSchema. Got type '{type(param_schema).__name__}'.",
             rule=Rule.INVALID_PARAM,
         )
     if any(not isinstance(k, str) for k in params):

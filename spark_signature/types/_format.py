@@ -15,9 +15,7 @@ from spark_signature.errors import SignatureError, SignatureFormatError
 def format_error(path: str, problem: str, fix: str | None = None, found: Any = None) -> SignatureFormatError:
     """A SignatureFormatError whose message starts with the JSON path."""
     where = path or "<root>"
-    return SignatureFormatError(
-        f"Malformed signature at {where}: {problem}", path=where, found=found, hint=fix
-    )
+    return SignatureFormatError(f"Malformed signature at {where}: {problem}", path=where, found=found, hint=fix)
 
 
 def child(path: str, key: str | int) -> str:

@@ -74,9 +74,7 @@ def _check_array(value: Any, arr: Array, required: bool, where: str) -> None:
     if (not required or isinstance(arr.dtype, AnyType)) and empty:
         return
     if not isinstance(value, (list, np.ndarray)):
-        raise ObjectValueError(
-            f"{where or 'value'}: expected a list or numpy array, got {type(value).__name__}"
-        )
+        raise ObjectValueError(f"{where or 'value'}: expected a list or numpy array, got {type(value).__name__}")
     if isinstance(arr.dtype, DataType):
         if len(value) > 0:
             coerce_series(pd.Series(value), arr.dtype, where).to_numpy(dtype=arr.dtype.to_numpy())
@@ -149,11 +147,7 @@ def coerce_series(values: Any, t: DataType, where: str) -> Any:
     target = t.to_numpy()
     if _is_widening(dtype, target):
         return values.astype(target)
-    if (
-        dtype == np.int64
-        and target in (np.float32, np.float64)
-        and all(pd.isnull(x) or x in (0, 1) for x in values)
-    ):
+    if dtype == np.int64 and target in (np.float32, np.float64) and all(pd.isnull(x) or x in (0, 1) for x in values):
         return values.astype(target)
     raise ObjectValueError(f"{where or 'value'}: can not safely convert {dtype} to {target}")
 

@@ -24,9 +24,7 @@ ANY_TYPE = "any"
 SPARKML_VECTOR_TYPE = "sparkml_vector"
 COMPOSITE_TYPE_NAMES = (ARRAY_TYPE, OBJECT_TYPE, MAP_TYPE, SPARKML_VECTOR_TYPE, ANY_TYPE)
 
-_EXPECTED_TYPE = (
-    "Expected DataType, Array, Object, Map, AnyType or str for the '{arg}' argument, but got {got}"
-)
+_EXPECTED_TYPE = "Expected DataType, Array, Object, Map, AnyType or str for the '{arg}' argument, but got {got}"
 
 
 def resolve_dtype(value: Any, arg: str, unsupported_label: str = "type") -> Any:
@@ -129,9 +127,7 @@ class Property(BaseType):
     def from_json_dict(cls, **kwargs: Any) -> Property:
         """Parse ``{name: {"type": ..., "required": bool}}`` (one key)."""
         if len(kwargs) != 1:
-            raise format_error(
-                "", f"expected Property JSON to contain a single key as name, got {len(kwargs)} keys"
-            )
+            raise format_error("", f"expected Property JSON to contain a single key as name, got {len(kwargs)} keys")
         ((name, body),) = kwargs.items()
         return parse_property(name, body, name)
 
@@ -159,9 +155,7 @@ class Object(BaseType):
     @staticmethod
     def _checked(properties: Any) -> list[Property]:
         if not isinstance(properties, list):
-            raise SchemaDefinitionError(
-                f"Expected properties to be a list, got type {type(properties).__name__}"
-            )
+            raise SchemaDefinitionError(f"Expected properties to be a list, got type {type(properties).__name__}")
         if not properties:
             raise SchemaDefinitionError("Creating Object with empty properties is not allowed.")
         if not all(isinstance(p, Property) for p in properties):
@@ -246,8 +240,7 @@ class Array(BaseType):
             if self.dtype == other.dtype or isinstance(other.dtype, AnyType):
                 return Array(self.dtype)
             raise InferenceError(
-                f"Array types are incompatible for {self} with dtype={self.dtype} and "
-                f"{other} with dtype={other.dtype}"
+                f"Array types are incompatible for {self} with dtype={self.dtype} and {other} with dtype={other.dtype}"
             )
         return Array(self.dtype._merge(other.dtype))
 
@@ -334,9 +327,7 @@ class AnyType(BaseType):
         if isinstance(other, DataType):
             return other
         if not isinstance(other, BaseType):
-            raise InferenceError(
-                f"Can't merge AnyType with {type(other).__name__}, it must be a BaseType or DataType"
-            )
+            raise InferenceError(f"Can't merge AnyType with {type(other).__name__}, it must be a BaseType or DataType")
         return other._merge(self)
 
 
@@ -386,9 +377,7 @@ def parse_type(body: Any, path: str) -> Any:
 
 def _parse_object(body: dict[str, Any], path: str) -> Object:
     props_path = child(path, "properties")
-    props = expect_dict(
-        require_key(body, "properties", path, "object type"), props_path, "the object's properties"
-    )
+    props = expect_dict(require_key(body, "properties", path, "object type"), props_path, "the object's properties")
     if not props:
         raise format_error(
             props_path,

@@ -57,9 +57,7 @@ def _scalar(value: Any, dtype: DataType | Object) -> Any:
         try:
             return dtype.to_python()(value)
         except (TypeError, ValueError, OverflowError) as exc:
-            raise _Refused(
-                f"Failed to convert value `{value}` from type `{type(value)}` to `{dtype}`"
-            ) from exc
+            raise _Refused(f"Failed to convert value `{value}` from type `{type(value)}` to `{dtype}`") from exc
     raise _Refused(f"Can not safely convert `{type(value)}` to `{dtype}` for value `{value}`")
 
 
@@ -68,9 +66,7 @@ def _datetime(value: Any) -> Any:
     try:
         converted = np.datetime64(value).item()
     except Exception as exc:  # numpy raises ValueError or TypeError depending on the input
-        raise _Refused(
-            f"Failed to convert value `{value}` from type `{type(value)}` to `{DataType.datetime}`"
-        ) from exc
+        raise _Refused(f"Failed to convert value `{value}` from type `{type(value)}` to `{DataType.datetime}`") from exc
     if isinstance(converted, int):
         raise _Refused(
             f"Failed to convert value to `{DataType.datetime}`. "
@@ -117,9 +113,7 @@ def _label(name: str, dtype: Any, shape: tuple[int, ...] | None) -> str:
     return f"{name!r}: {dtype!r}" + (f" (shape: {shape})" if shape is not None else "")
 
 
-def convert_param_value(
-    name: str, value: Any, dtype: DataType | Object, shape: tuple[int, ...] | None = None
-) -> Any:
+def convert_param_value(name: str, value: Any, dtype: DataType | Object, shape: tuple[int, ...] | None = None) -> Any:
     """Validate one param value and return it converted to a python built-in (MLflow's rules).
 
     ``None`` is accepted for scalar DataType params; shape ``(-1,)`` needs a 1-D list/ndarray and
@@ -182,8 +176,7 @@ class ParamSpec:
                 dtype = DataType[dtype]
             except KeyError:
                 raise SchemaDefinitionError(
-                    f"Unsupported type '{dtype}', expected instance of DataType or one of "
-                    f"{_PARAM_TYPE_NAMES}",
+                    f"Unsupported type '{dtype}', expected instance of DataType or one of {_PARAM_TYPE_NAMES}",
                     found=dtype,
                 ) from None
         if not isinstance(dtype, (DataType, Object)):
@@ -197,9 +190,7 @@ class ParamSpec:
         try:
             self._default = _convert(default, dtype, self._shape, repr(self))
         except _Refused as exc:
-            raise SchemaDefinitionError(
-                str(exc), rule=Rule.INVALID_PARAM, path=self._name, found=default
-            ) from None
+            raise SchemaDefinitionError(str(exc), rule=Rule.INVALID_PARAM, path=self._name, found=default) from None
 
     @property
     def name(self) -> str:
@@ -233,9 +224,7 @@ class ParamSpec:
         try:
             return _convert(value, param_spec.dtype, param_spec.shape, repr(param_spec))
         except _Refused as exc:
-            raise ParamsValidationError(
-                str(exc), rule=Rule.INVALID_PARAM, path=param_spec.name, found=value
-            ) from None
+            raise ParamsValidationError(str(exc), rule=Rule.INVALID_PARAM, path=param_spec.name, found=value) from None
 
     def to_dict(self) -> dict[str, Any]:
         """Keys in MLflow's order: name, default, shape, type (+ properties); datetimes as ISO text."""
@@ -344,8 +333,7 @@ def parse_paramspec(body: Any, path: str) -> ParamSpec:
     else:
         raise format_error(
             child(path, type_key),
-            f"unsupported param type {describe(type_name)}; "
-            f"expected one of {[*_PARAM_TYPE_NAMES, OBJECT_TYPE]}",
+            f"unsupported param type {describe(type_name)}; expected one of {[*_PARAM_TYPE_NAMES, OBJECT_TYPE]}",
             fix="Params cannot be binary or array; use shape [-1] for a list param.",
             found=type_name,
         )

@@ -68,9 +68,7 @@ class ModelSignature:
                 parsed[part] = None
                 continue
             items = value if isinstance(value, list) else loads(value, where)
-            parsed[part] = (
-                parse_param_schema(items, where) if part == "params" else parse_schema(items, where)
-            )
+            parsed[part] = parse_param_schema(items, where) if part == "params" else parse_schema(items, where)
         if all(v is None for v in parsed.values()):
             raise format_error(
                 path or "signature",
