@@ -246,39 +246,57 @@ def _record_jars(cache: Path, coordinates: str, spark_jars: str) -> list[Path]:
     return jars
 
 
+_held_locks: dict[Path, int] = {}
+
+
 @contextlib.contextmanager
 def _resolution_lock(cache: Path) -> Iterator[None]:
-    """Serialise first-time resolution: parallel test runs must not write one Ivy cache at once."""
-    cache.mkdir(parents=True, exist_ok=True)
-    with open(cache / ".resolve.lock", "w") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
+    """Serialise first-time resolution: parallel test runs must not write one Ivy cache at once.
+
+    Re-entrant within a process, so resolve_delta_jars can hold it across the get_spark call it makes.
+    """
+    key = cache.resolve()
+    if _held_locks.get(key):
+        _held_locks[key] += 1
         try:
             yield
         finally:
+            _held_locks[key] -= 1
+        return
+    cache.mkdir(parents=True, exist_ok=True)
+    with open(cache / ".resolve.lock", "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        _held_locks[key] = 1
+        try:
+            yield
+        finally:
+            _held_locks.pop(key, None)
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def resolve_delta_jars(cache: Path | None = None) -> list[Path]:
     """Return the cached Delta jars, resolving them first (one short local JVM, network) if needed."""
     cache = cache_dir() if cache is None else cache
-    jars = cached_delta_jars(cache)
-    if jars is not None:
-        return jars
-    if under_spark_submit():  # get_spark would hand back (and we would stop) someone else's session
-        raise ConfigError(
-            "cannot resolve Delta jars from inside an already running Spark application",
-            hint="Run `python -m spark_signature.session --resolve` in a fresh process.",
-        )
-    spark = get_spark(
-        app_name="spark_signature-resolve",
-        master="local[1]",
-        conf={"spark.ui.enabled": "false"},
-        cache=cache,
-    )
-    try:
+    # One lock around check, start and record: a second process waits, then finds the jars cached.
+    with _resolution_lock(cache):
         jars = cached_delta_jars(cache)
-    finally:
-        spark.stop()
+        if jars is not None:
+            return jars
+        if under_spark_submit():  # get_spark would hand back (and we would stop) someone else's session
+            raise ConfigError(
+                "cannot resolve Delta jars from inside an already running Spark application",
+                hint="Run `python -m spark_signature.session --resolve` in a fresh process.",
+            )
+        spark = get_spark(
+            app_name="spark_signature-resolve",
+            master="local[1]",
+            conf={"spark.ui.enabled": "false"},
+            cache=cache,
+        )
+        try:
+            jars = cached_delta_jars(cache)
+        finally:
+            spark.stop()
     if jars is None:
         raise ConfigError(f"Delta jars were not recorded under {cache / 'ivy'} after resolution")
     return jars
@@ -332,9 +350,7 @@ def build_conf(
         settings["spark.jars"] = _merge_list(settings.get("spark.jars"), *(str(j) for j in jars))
     else:
         cache = cache_dir() if cache is None else cache
-        settings["spark.jars.packages"] = _merge_list(
-            settings.get("spark.jars.packages"), delta_coordinates()
-        )
+        settings["spark.jars.packages"] = _merge_list(settings.get("spark.jars.packages"), delta_coordinates())
         settings["spark.jars.ivy"] = str(cache / "ivy")
     return settings
 

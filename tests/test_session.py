@@ -223,9 +223,7 @@ def test_cache_dir_when_installed_is_in_home(tmp_path: Path) -> None:
     package.mkdir(parents=True)
     assert S.source_checkout(package) is None
     home = tmp_path / "home"
-    assert S.cache_dir(env={S.CACHE_ENV: "  "}, package_dir=package, home=home) == (
-        home / ".cache" / "spark_signature"
-    )
+    assert S.cache_dir(env={S.CACHE_ENV: "  "}, package_dir=package, home=home) == (home / ".cache" / "spark_signature")
 
 
 def test_other_projects_pyproject_is_not_a_checkout(tmp_path: Path) -> None:
@@ -302,3 +300,12 @@ def test_cli_reports_bad_conf(
     monkeypatch.setenv(S.CONF_ENV, str(tmp_path / "nope.conf"))
     assert S.main(["--submit-args"]) == 2
     assert "cannot read Spark conf file" in capsys.readouterr().err
+
+
+def test_resolution_lock_is_reentrant_and_released(tmp_path: Path) -> None:
+    """resolve_delta_jars holds the lock across get_spark, which takes it again: no self-deadlock."""
+    cache = tmp_path / "cache"
+    with S._resolution_lock(cache), S._resolution_lock(cache):
+        assert S._held_locks[cache.resolve()] == 2
+    assert cache.resolve() not in S._held_locks
+    assert (cache / ".resolve.lock").is_file()
