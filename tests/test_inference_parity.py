@@ -463,6 +463,12 @@ def _sparse(kind, dtype):
     return getattr(sparse, kind)(np.eye(3, 4, dtype=dtype))
 
 
+def _matrix(rows):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PendingDeprecationWarning)
+        return np.matrix(rows)
+
+
 CORPUS = {
     "empty list": [],
     "list of empty dicts": [{}, {}],
@@ -488,6 +494,7 @@ CORPUS = {
     "list of empty arrays": [np.array([]), np.array([])],
     "list of arrays": [np.array([1, 2]), np.array([3])],
     "list of 2d arrays": [np.array([[1.0, 2.0]])],
+    "list of np.matrix (endless recursion)": [_matrix([[1, 2]])],
     "list objects then None": [None, {"a": 1}],
     "None": None,
     "nan": float("nan"),

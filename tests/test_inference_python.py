@@ -464,12 +464,16 @@ def test_spark_dataframes_are_dispatched_lazily(monkeypatch):
         return "spark-signature"
 
     fake_module.infer_spark_signature = infer_spark_signature
+    fake_module.infer_spark_schema = lambda df: "spark-schema"
     monkeypatch.setitem(sys.modules, "spark_signature.inference.spark", fake_module)
     fake_df_class = type("DataFrame", (), {"__module__": "pyspark.sql.classic.dataframe"})
     df = fake_df_class()
     assert infer_signature(df, params={"k": 1}) == "spark-signature"
     assert infer_signature(pd.DataFrame({"a": [1.0]}), df) == "spark-signature"
     assert calls[0] == (df, None, {"k": 1})
+    assert infer_schema(df) == "spark-schema"
+    connect_df = type("DataFrame", (), {"__module__": "pyspark.sql.connect.dataframe"})()
+    assert infer_signature(connect_df) == "spark-signature"
 
 
 def test_importing_inference_does_not_import_pyspark():

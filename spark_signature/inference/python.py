@@ -458,11 +458,6 @@ def _build_schema(data: Any) -> Schema:
         return Schema([TensorSpec(type=_tensor_dtype(data.dtype), shape=_tensor_shape(data))])
     if _is_sparse_matrix(data):
         return Schema([TensorSpec(type=_tensor_dtype(data.data.dtype), shape=_tensor_shape(data))])
-    if is_spark_dataframe(data):
-        raise InferenceError(
-            "A Spark DataFrame is inferred by spark_signature.inference.infer_signature, "
-            "not by the Python-data inference."
-        )
     return _schema_from_scalar(data)
 
 
@@ -478,19 +473,24 @@ def infer_schema(data: Any) -> Schema:
     """The schema of ``data``, exactly as MLflow 3.x's ``_infer_schema`` infers it.
 
     Accepted: pandas DataFrame/Series, numpy arrays and dicts of them (tensors), scipy csr/csc matrices,
-    lists of dicts (records), other dicts and lists (JSON-like columns), and scalars. Issues MLflow's
+    lists of dicts (records), other dicts and lists (JSON-like columns), and scalars. A Spark DataFrame
+    is handed to :func:`spark_signature.inference.spark.infer_spark_schema` (imported lazily). Issues MLflow's
     integer-column ``UserWarning`` for column schemas with a top-level ``integer``/``long`` column.
 
     Raises:
         InferenceError: the data cannot be described by a signature (MLflow refuses it too).
     """
+    if is_spark_dataframe(data):  # the Spark room has its own rules (and issues the hint itself)
+        from spark_signature.inference.spark import infer_spark_schema
+
+        return infer_spark_schema(data)
     try:
         schema = _build_schema(data)
     except InferenceError:
         raise
     except SignatureError as exc:  # e.g. a Schema construction rule, or a non-str key in a nested dict
         raise InferenceError(exc.message) from exc
-    except (TypeError, ValueError, AttributeError, IndexError, KeyError) as exc:  # never leak raw errors
+    except (TypeError, ValueError, AttributeError, IndexError, KeyError, RecursionError) as exc:  # no raw errors
         raise InferenceError(f"Failed to infer schema: {type(exc).__name__}: {exc}") from exc
     _warn_if_integer_columns(schema)
     return schema
@@ -590,7 +590,8 @@ def _dataclass_annotations(data: Any) -> dict[str, Any]:
 
 def _dataclass_field_type(annotation: Any, where: str, *, top_level: bool) -> DataType | Array | Object:
     if get_origin(annotation) is list:
-        (item,) = get_args(annotation)[:1] or (None,)
+        args = get_args(annotation)
+        item = args[0] if args else None
         if top_level and is_dataclass(item):
             return Array(_dataclass_object(item))
         if item in _DATACLASS_FIELD_TYPES:
@@ -636,7 +637,7 @@ def _infer_schema_or_any(data: Any, key: str) -> Schema | None:
     except PydanticInputError:
         raise
     except Exception:  # MLflow swallows every schema failure into `any`
-        note = "Note that MLflow doesn't validate data types during inference for AnyType. " if key == "inputs" else ""
+        note = "Note that no data types are validated for AnyType. " if key == "inputs" else ""
         _logger.warning(
             f"Failed to infer schema for {key}. Setting schema to `Schema([ColSpec(type=AnyType())]` as "
             f"default. {note}To see the full traceback, set logging level to DEBUG.",
