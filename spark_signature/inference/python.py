@@ -16,8 +16,13 @@ The module is layered; each layer only calls the ones above it:
 3. **containers** -- :func:`infer_schema`: one small builder per input kind, then the integer-column
    hint.
 4. **params** -- :func:`infer_param_schema`.
-5. **signature** -- :func:`infer_signature`: schema failures fall back to ``Schema([ColSpec(AnyType())])``
-   with a logged WARNING (MLflow's behaviour); params failures are raised.
+5. **signature** -- :func:`infer_signature`: dataclasses are described by their annotations; schema
+   failures fall back to ``Schema([ColSpec(AnyType())])`` with a logged WARNING (MLflow's behaviour);
+   params failures are raised.
+
+pandas versions: object columns go through pandas' own ``infer_objects``/``is_string_dtype``, as in
+MLflow, so results follow the installed pandas exactly as MLflow's do (under pandas 3 an object column
+of strings becomes ``str``, still typed ``string``).
 """
 
 from __future__ import annotations
