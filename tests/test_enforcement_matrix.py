@@ -15,6 +15,7 @@ import decimal
 import pandas as pd
 import pyarrow as pa
 import pytest
+from _arrow import local_arrow_schema
 
 from spark_signature import ColSpec, DataType, Schema, SchemaEnforcementError
 from spark_signature.enforcement.local import validate_schema
@@ -92,12 +93,7 @@ def frames(spark):
 
 
 def _arrow_schema(spark, df) -> pa.Schema:
-    from spark_signature.enforcement.spark import spark_arrow_schema
-
-    schema = spark_arrow_schema(df.schema)
-    # Spark hands timestamps to Arrow tz-aware (UTC); locally that is a naive timestamp.
-    return pa.schema([pa.field(f.name, pa.timestamp("us")) if pa.types.is_timestamp(f.type) else f
-                      for f in schema])
+    return local_arrow_schema(df.schema)
 
 
 @pytest.mark.parametrize("target", [t.name for t in DataType])

@@ -181,8 +181,12 @@ def _to_string(values: pa.Array) -> pa.Array:
 def _list_layout(arr: pa.Array) -> tuple[pa.Array, np.ndarray, np.ndarray]:
     """The child values covered by ``arr`` and, for each of them, its parent position and list index.
 
-    Values under null list slots (legal in Arrow, never written by Spark) are dropped.
+    Values under null list slots (legal in Arrow, never written by Spark) are dropped. An empty array
+    is answered without reading its offsets: Arrow Java may send a zero-length offsets buffer.
     """
+    if len(arr) == 0:
+        empty = np.zeros(0, dtype=np.int64)
+        return pa.array([], type=arr.type.value_type), empty, empty
     offsets = arr.offsets.to_numpy(zero_copy_only=False).astype(np.int64)
     lengths = np.diff(offsets)
     start, stop = int(offsets[0]), int(offsets[-1])

@@ -301,7 +301,7 @@ def build_plan(
             columns.append(ColumnPlan(name, source, _required(spec), node))
     if problems.items:
         lines = [
-            f"- column '{p}': expected {e}, found {f} ({r.value}). Fix: {fix}."
+            f"- column '{p}': expected {e}, found {f} ({r.value}). Fix: {fix.rstrip('.')}."
             for p, r, e, f, fix in problems.items
         ]
         first = problems.items[0]
