@@ -6,11 +6,11 @@ or JSON path), what the signature expects, what was found, and how to fix it.
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 
-class Rule(str, Enum):
+class Rule(StrEnum):
     """Why a value, column or param was refused. Stable: written into quarantine rows and reports."""
 
     MISSING_COLUMN = "missing_column"
