@@ -204,3 +204,19 @@ def describe_expected(target: object, required: bool) -> str:
     """`long (required)`, `Array(double) (optional)`: the `expected` text of errors and quarantine rows."""
     name = target.name if isinstance(target, DataType) else repr(target)
     return f"{name} ({'required' if required else 'optional'})"
+
+
+def markdown_table() -> str:
+    """The conversion table as Markdown (docs/enforcement.md embeds it; a test keeps the two equal)."""
+    marks = {Decision.ACCEPT: "ok", Decision.WIDEN: "widen", Decision.VALUE_CHECK: "0/1 only", Decision.REFUSE: "✗"}
+    targets = list(DataType)
+    lines = [
+        "| found \\ declared | " + " | ".join(t.name for t in targets) + " |",
+        "|---" * (len(targets) + 1) + "|",
+    ]
+    for found in Found:
+        if found in (Found.LIST, Found.STRUCT, Found.MAP, Found.OTHER):
+            continue
+        cells = [marks[decide(found, t).decision] for t in targets]
+        lines.append(f"| {found.value} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)

@@ -223,3 +223,22 @@ def test_local_nullable_int_handled_not_crashing():
         validate_schema(pdf, Schema([ColSpec(L, "a")]))
     out = validate_schema(pdf, Schema([ColSpec(L, "a", required=False)]))
     assert out["a"].isna().tolist() == [False, True]
+
+
+def test_null_elements_stay_null_where_mlflow_corrupts_them(spark):
+    mlflow_schema = pytest.importorskip("mlflow.types.schema")
+    from mlflow.models.utils import _enforce_schema as mlflow_validate
+
+    pdf = pd.DataFrame({"s": [["hello", None, "world"]], "b": [[True, None]]})
+    theirs = mlflow_validate(pdf.copy(), mlflow_schema.Schema([
+        mlflow_schema.ColSpec(mlflow_schema.Array("string"), "s", required=False),
+        mlflow_schema.ColSpec(mlflow_schema.Array("boolean"), "b", required=False)]))
+    assert list(theirs["s"][0]) != ["hello", None, "world"]  # MLflow corrupts the strings
+    assert list(theirs["b"][0]) == [True, False]  # and turns None into False
+
+    schema = Schema([ColSpec(Array(S), "s", required=False), ColSpec(Array(DataType.boolean), "b", required=False)])
+    ours = validate_schema(pdf, schema)
+    assert list(ours["s"][0]) == ["hello", None, "world"] and list(ours["b"][0]) == [True, None]
+    df = spark.createDataFrame([(["hello", None, "world"], [True, None])], "s array<string>, b array<boolean>")
+    row = enforce(df, schema).valid.collect()[0]
+    assert row["s"] == ["hello", None, "world"] and row["b"] == [True, None]
