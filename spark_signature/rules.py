@@ -183,19 +183,20 @@ def null_is_violation(target: object, required: bool, compat: Compat, *, positio
     """Does a null value at this position violate the signature?
 
     ``target`` is the declared type at the position. ``position`` is ``column`` (a top-level column),
-    ``element`` (an array element or map value: it inherits the column's ``required``, as MLflow checks
-    composite elements with the column's flag) or ``property`` (an Object property, with its own flag).
+    ``element`` (an array element) or ``map_value`` (both inherit the column's ``required``, as MLflow
+    checks composite elements with the column's flag) or ``property`` (an Object property, own flag).
 
     * STRICT: a null violates exactly when the position is required.
     * MLFLOW: MLflow never checks nulls in scalar columns or elements (NaN/None pass), except that
       integer/long values cannot hold them in pandas (float64 + NaN is refused with the missing-values
-      hint), whatever `required` says. Properties and composite values follow `required`.
+      hint), whatever `required` says. Properties, map values (MLflow checks each value as a scalar with
+      the map's flag) and composite values follow `required`.
     """
     from spark_signature.types import AnyType
 
     if isinstance(target, AnyType):
         return False
-    if compat is Compat.STRICT or position == "property" or not isinstance(target, DataType):
+    if compat is Compat.STRICT or position in ("property", "map_value") or not isinstance(target, DataType):
         return bool(required)
     return target in (DataType.integer, DataType.long)
 

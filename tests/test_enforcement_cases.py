@@ -104,6 +104,27 @@ CASES = [
     pytest.param(
         "a bigint", [(None,)], Schema([ColSpec(AnyType(), "a")]), "strict", set(), id="any-accepts-null",
     ),
+    pytest.param(
+        "arr array<bigint>", [([1, 2],), ([1, None],)], Schema([ColSpec(Array(L), "arr", required=False)]), "mlflow",
+        {(1, "arr[1]", "null_in_required")}, id="mlflow-compat-null-long-element-refused",
+    ),
+    pytest.param(
+        "arr array<double>", [([1.0, None],)], Schema([ColSpec(Array(D), "arr")]), "mlflow",
+        set(), id="mlflow-compat-null-double-element-passes",
+    ),
+    pytest.param(
+        "m map<string, double>", [({"k": 1.0},), ({"k": None},)], Schema([ColSpec(Map(D), "m")]), "mlflow",
+        {(1, "m['k']", "null_in_required")}, id="mlflow-compat-null-map-value-in-required-map",
+    ),
+    pytest.param(
+        "s struct<x: bigint>", [({"x": 1},), ({"x": None},)],
+        Schema([ColSpec(Object([Property("x", L)]), "s")]), "mlflow",
+        {(1, "s.x", "null_in_required")}, id="mlflow-compat-null-required-property",
+    ),
+    pytest.param(
+        "a string, b double", [("x", 1.0), (None, None)], Schema([ColSpec(S, "a"), ColSpec(D, "b")]), "mlflow",
+        set(), id="mlflow-compat-scalar-nulls-pass",
+    ),
 ]
 
 
@@ -127,10 +148,25 @@ def _local_violations(spark, ddl, rows, schema, compat):
     return {(v["row"], v["path"], v["rule"]) for v in find_violations(pdf, schema, compat=compat)}
 
 
+def _mlflow_accepts(spark, ddl, rows, schema) -> bool:
+    """MLflow's decision on the same rows, as MLflow sees them from Spark (toPandas of the frame)."""
+    mlflow_schema = pytest.importorskip("mlflow.types.schema")
+    from mlflow.models import validate_schema as mlflow_validate
+
+    pdf = spark.createDataFrame(rows, ddl).toPandas()
+    try:
+        mlflow_validate(pdf, mlflow_schema.Schema.from_json(schema.to_json()))
+        return True
+    except Exception:
+        return False
+
+
 @pytest.mark.parametrize(("ddl", "rows", "schema", "compat", "expected"), CASES)
 def test_both_engines(spark, ddl, rows, schema, compat, expected):
     assert _spark_violations(spark, ddl, rows, schema, compat) == expected
     assert _local_violations(spark, ddl, rows, schema, compat) == expected
+    if compat == "mlflow":  # the oracle decides per batch: accept iff we find no violation
+        assert _mlflow_accepts(spark, ddl, rows, schema) == (not expected)
 
 
 def _rows_of(df):

@@ -239,7 +239,8 @@ class Checker:
         elif isinstance(node, MapNode) and node.value is not None:
             entries, parent, _ = _list_layout(arr)
             keys, items = entries.field(0), entries.field(1)
-            self._check(col, node.value, items, _ChildLocator(loc, parent, keys=keys), log, required, "element")
+            self._check(col, node.value, items, _ChildLocator(loc, parent, keys=keys), log, required,
+                        "map_value")
         elif isinstance(node, StructNode):
             base_pos: np.ndarray | None = None
             struct = arr
