@@ -278,3 +278,15 @@ def test_null_elements_stay_null_where_mlflow_corrupts_them(spark):
     df = spark.createDataFrame([(["hello", None, "world"], [True, None])], "s array<string>, b array<boolean>")
     row = enforce(df, schema).valid.collect()[0]
     assert row["s"] == ["hello", None, "world"] and row["b"] == [True, None]
+
+
+def test_params_checked_on_the_driver(spark):
+    from spark_signature import ModelSignature, ParamSchema, ParamSpec, ParamsValidationError
+
+    sig = ModelSignature(Schema([ColSpec(L, "a")]), params=ParamSchema([ParamSpec("k", "long", 5),
+                                                                       ParamSpec("t", "double", 0.5)]))
+    df = spark.createDataFrame([(1,)], "a bigint")
+    result = enforce(df, sig, mode="split", params={"t": 1})
+    assert result.params == {"t": 1.0, "k": 5}
+    with pytest.raises(ParamsValidationError, match="'k'"):
+        enforce(df, sig, mode="check", params={"k": 2.5})

@@ -173,6 +173,7 @@ class SplitResult:
     _observation: Any
     _metric_keys: list[tuple[str, str]]
     _ran: bool = False
+    params: dict | None = None  # the validated inference params (defaults filled), if any were given
 
     def run(self) -> Counts:
         """One pass over the data (a no-op write of the tagged frame) to fill the counts."""
@@ -208,6 +209,7 @@ class CheckResult:
     invalid_rows: int
     violations: list[dict]
     valid: Any = None  # the converted DataFrame (lazy), set by fail_fast when nothing failed
+    params: dict | None = None  # the validated inference params (defaults filled), if any were given
 
     @property
     def ok(self) -> bool:
@@ -280,12 +282,15 @@ def enforce(
     compat: Compat | str = Compat.STRICT,
     keep_columns: Sequence[str] = (),
     violations_column: str = "_violations",
+    params: dict | None = None,
 ) -> SplitResult | CheckResult:
     """Check every row of ``df`` against ``schema`` (a Schema or a ModelSignature's inputs).
 
     ``keep_columns`` are carried through to the valid output (ids, keys); every input column is kept
     in quarantine rows. Static problems (missing required column, refused type) raise
-    :class:`SchemaEnforcementError` before any Spark job runs.
+    :class:`SchemaEnforcementError` before any Spark job runs. ``params`` are checked on the driver
+    against the signature's params schema (MLflow's rules: converted, defaults filled, unknown ones
+    dropped with a warning); a bad param raises :class:`ParamsValidationError` before any job.
     """
     if mode not in MODES:
         raise SignatureError(f"mode must be one of {MODES}, got {mode!r}.")
@@ -299,10 +304,14 @@ def enforce(
         raise SchemaEnforcementError(
             f"The input already has a column named {violations_column!r}; pass another violations_column."
         )
+    checked_params = _validate_params(schema, params)
     plan = plan_for(df, schema, compat)
     if mode == "split":
-        return _split(df, plan, keep_columns, violations_column)
+        split = _split(df, plan, keep_columns, violations_column)
+        split.params = checked_params
+        return split
     result = _check(df, plan, stop_at_first=(mode == "fail_fast"))
+    result.params = checked_params
     if mode == "fail_fast":
         if not result.ok:
             first = result.violations[0]
@@ -314,6 +323,15 @@ def enforce(
             )
         result.valid = df.select(*converted_columns(plan, keep_columns))
     return result
+
+
+def _validate_params(schema: Schema | ModelSignature, params: dict | None) -> dict | None:
+    from spark_signature.enforcement.params import validate_params
+
+    param_schema = schema.params if isinstance(schema, ModelSignature) else None
+    if params is None and param_schema is None:
+        return None
+    return validate_params(params, param_schema)
 
 
 def _fix(rule: str) -> str:
