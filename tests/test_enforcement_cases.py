@@ -290,3 +290,12 @@ def test_params_checked_on_the_driver(spark):
     assert result.params == {"t": 1.0, "k": 5}
     with pytest.raises(ParamsValidationError, match="'k'"):
         enforce(df, sig, mode="check", params={"k": 2.5})
+
+
+def test_counts_come_from_the_users_own_action_without_another_pass(spark):
+    df = spark.createDataFrame([(1,), (None,), (3,)], "a bigint")
+    result = enforce(df, Schema([ColSpec(L, "a")]))
+    assert not result.observed
+    assert result.valid.count() == 2  # the user's action (a filter of tagged) fills the observation
+    assert result.observed
+    assert (result.counts.rows, result.counts.quarantined) == (3, 1)

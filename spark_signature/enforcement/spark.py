@@ -172,23 +172,26 @@ class SplitResult:
     violations_column: str
     _observation: Any
     _metric_keys: list[tuple[str, str]]
-    _ran: bool = False
     params: dict | None = None  # the validated inference params (defaults filled), if any were given
 
     def run(self) -> Counts:
         """One pass over the data (a no-op write of the tagged frame) to fill the counts."""
-        if not self._ran:
+        if not self.observed:
             self.tagged.write.format("noop").mode("overwrite").save()
-            self._ran = True
         return self.counts
 
-    def mark_ran(self) -> None:
-        """Tell the result that an action over ``tagged`` (or a filter of it) has completed."""
-        self._ran = True
+    @property
+    def observed(self) -> bool:
+        """True once an action over ``tagged`` (or ``valid``/``quarantine``, filters of it) completed."""
+        try:
+            return bool(self._observation._jo.future().isCompleted())
+        except Exception:  # not observed yet, or an older Spark without the future: be safe
+            return False
 
     @property
     def counts(self) -> Counts:
-        if not self._ran:
+        """Counts from the first completed action over the tagged frame (running one if none has)."""
+        if not self.observed:
             self.run()
         m = self._observation.get
         by_rule = {}
