@@ -14,10 +14,15 @@ import json
 import os
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from spark_signature import ColSpec, DataType, ModelSignature, Schema
 from spark_signature.session import get_spark
 from spark_signature.spark_types import to_spark_schema
+
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
+    from pyspark.sql.types import StructType
 
 IRIS_FEATURES = ["sepal length (cm)", "sepal width (cm)", "petal length (cm)", "petal width (cm)"]
 
@@ -39,6 +44,26 @@ def iris_signature() -> ModelSignature:
     return ModelSignature(inputs=inputs, outputs=outputs)
 
 
+def write_table(spark: SparkSession, path: str, struct: StructType, rows: Sequence[tuple]) -> None:
+    """Create (or re-create) the Delta table at ``path`` with exactly ``struct`` and ``rows``.
+
+    The table is created from the StructType itself, so `required` becomes NOT NULL in Delta (a plain
+    DataFrame write would make every column nullable). The rows are then written in overwrite mode,
+    which keeps that schema: replacing a path-based table does not drop the rows of an earlier run. A
+    different table already at ``path`` is refused by Delta (schema mismatch), never destroyed.
+    """
+    from delta.tables import DeltaTable
+
+    (
+        DeltaTable.createOrReplace(spark)
+        .location(path)
+        .addColumns(struct)
+        .property("delta.columnMapping.mode", "name")
+        .execute()
+    )
+    spark.createDataFrame(list(rows), struct).write.format("delta").mode("overwrite").save(path)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("path", nargs="?", default="out/demo/iris", help="Delta table location")
@@ -54,19 +79,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"input StructType: {input_struct!r}")
     print(f"output StructType: {output_struct!r}")
 
-    from delta.tables import DeltaTable
-
     spark = get_spark(app_name="spark_signature-demo")
-    # The table is created from the StructType itself, so `required` becomes NOT NULL in Delta (a plain
-    # DataFrame write would make every column nullable).
-    (
-        DeltaTable.createOrReplace(spark)
-        .location(path)
-        .addColumns(input_struct)
-        .property("delta.columnMapping.mode", "name")
-        .execute()
-    )
-    spark.createDataFrame(IRIS_ROWS, input_struct).write.format("delta").mode("append").save(path)
+    write_table(spark, path, input_struct, IRIS_ROWS)
 
     back = spark.read.format("delta").load(path)
     rows = back.count()

@@ -2,20 +2,38 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import subprocess
 import sys
 from pathlib import Path
+from types import ModuleType
 
 import pytest
+
+from spark_signature.spark_types import to_spark_schema
 
 REPO = Path(__file__).resolve().parents[1]
 
 
+def _load_demo() -> ModuleType:
+    """jobs/ is not a package (jobs are spark-submit entry points), so load the file by path."""
+    spec = importlib.util.spec_from_file_location("spark_signature_demo_job", REPO / "jobs" / "demo.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 @pytest.mark.slow
-def test_demo_runs_under_spark_submit(tmp_path: Path) -> None:
+def test_demo_runs_under_spark_submit(spark, tmp_path: Path) -> None:
     table = tmp_path / "iris"
+    # An earlier run left a table with other rows at the same path: the demo must replace, not append.
+    demo = _load_demo()
+    struct = to_spark_schema(demo.iris_signature().inputs)
+    demo.write_table(spark, str(table), struct, demo.IRIS_ROWS[:2])
+    assert spark.read.format("delta").load(str(table)).count() == 2
     env = {**os.environ, "VENV": sys.prefix}  # the venv running the tests, wherever it lives
     env.pop("PYSPARK_GATEWAY_PORT", None)
     out = subprocess.run(
