@@ -90,8 +90,45 @@ def main(argv: Sequence[str] | None = None) -> int:
     if back.schema != input_struct or rows != len(IRIS_ROWS):
         print("error: the table read back does not match the signature's schema", file=sys.stderr)
         return 1
+    if not enforce_incoming(spark, signature, path):
+        return 1
     print("demo OK")
     return 0
+
+
+# A new batch to score: the iris rows plus two bad ones (a missing feature, a missing petal width).
+INCOMING_BAD_ROWS = [(None, 3.0, 1.4, 0.2), (6.1, 2.8, 4.7, None)]
+
+
+def enforce_incoming(spark: SparkSession, signature: ModelSignature, path: str) -> bool:
+    """Check every row of a new batch against the signature; write valid and quarantined rows to Delta.
+
+    One tagged pass (persisted) feeds both writes; the counts come from that same pass.
+    """
+    from pyspark.sql import functions as F
+
+    from spark_signature import enforce
+
+    rows = [(i, *r) for i, r in enumerate([*IRIS_ROWS, *INCOMING_BAD_ROWS])]
+    ddl = "row_id int, " + ", ".join(f"`{n}` double" for n in IRIS_FEATURES)
+    incoming = spark.createDataFrame(rows, ddl).repartition(2)
+    result = enforce(incoming, signature, mode="split", keep_columns=["row_id"])
+    result.tagged.persist()
+    base = os.path.dirname(path)
+    for name, frame in (("valid", result.valid), ("quarantine", result.quarantine)):
+        frame.write.format("delta").mode("overwrite").option("delta.columnMapping.mode", "name").save(
+            os.path.join(base, f"iris_{name}")
+        )
+    counts = result.counts
+    print(f"enforcement: {json.dumps(counts.as_dict())}")
+    for row in result.quarantine.select("row_id", F.col("_violations")).orderBy("row_id").collect():
+        reasons = "; ".join(f"{v['path']}: {v['rule']} (expected {v['expected']})" for v in row["_violations"])
+        print(f"quarantined row {row['row_id']}: {reasons}")
+    result.tagged.unpersist()
+    ok = counts.valid + counts.quarantined == len(rows) and counts.quarantined == len(INCOMING_BAD_ROWS)
+    if not ok:
+        print("error: enforcement counts do not add up", file=sys.stderr)
+    return ok
 
 
 if __name__ == "__main__":

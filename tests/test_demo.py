@@ -58,5 +58,9 @@ def test_demo_runs_under_spark_submit(spark, tmp_path: Path) -> None:
     assert signature["outputs"] == [{"type": "long", "required": True}]
     assert "StructField('sepal length (cm)', DoubleType(), False)" in stdout
     assert "rows: 6" in stdout
+    counts = json.loads(stdout[stdout.index("enforcement: ") + len("enforcement: "):].splitlines()[0])
+    assert (counts["rows"], counts["valid"], counts["quarantined"]) == (8, 6, 2)
+    assert "quarantined row 6: sepal length (cm): null_in_required" in stdout
+    assert "quarantined row 7: petal width (cm): null_in_required" in stdout
     assert "demo OK" in stdout
     assert (table / "_delta_log").is_dir()
