@@ -141,6 +141,8 @@ def test_type_table(spark, typed_df, mode):
     assert not isinstance(spec(sig, "v").type, SparkMLVector)
     assert spec(sig, "z").type == AnyType()
     assert spec(sig, "z").required is False  # NullType: always optional
+    lossy = infer_spark_signature(typed_df, mode=mode, return_result=True).warnings
+    assert [w.split(":")[0] for w in lossy] == ["column `c7`"]  # decimal(38, 10): lossy as double
 
 
 def test_type_table_mlflow_compat_keeps_vector_and_objects(spark, typed_df):

@@ -238,7 +238,7 @@ class _Builder:
     def type(self, spark_type: Any, node: NodeProfile | None, path: str, top: bool = False) -> Any:
         from pyspark.sql import types as T
 
-        from spark_signature.spark_types import from_spark_type
+        from spark_signature.spark_types import from_spark_type, is_lossy_decimal
 
         def sub(i: int) -> NodeProfile | None:
             return None if node is None else node.children[i]
@@ -266,6 +266,11 @@ class _Builder:
             if top and self.mlflow:
                 return self._map_as_object(path, value, node)
             return Map(value)
+        if is_lossy_decimal(spark_type):
+            self.warnings.append(
+                f"column `{path}`: {spark_type.simpleString()} is inferred as double, which keeps only 15 "
+                "significant digits; cast it in Spark if more matter."
+            )
         return from_spark_type(spark_type, path)
 
     def _map_as_object(self, path: str, value: Any, node: NodeProfile | None) -> Any:
