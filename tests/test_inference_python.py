@@ -485,3 +485,12 @@ def test_importing_inference_does_not_import_pyspark():
         "sys.exit(1 if any(m == 'pyspark' or m.startswith('pyspark.') for m in sys.modules) else 0)"
     )
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
+
+
+def test_spark_options_are_refused_for_python_inputs():
+    import pandas as pd
+
+    from spark_signature import InferenceError, infer_signature
+
+    with pytest.raises(InferenceError, match="Spark DataFrames only"):
+        infer_signature(pd.DataFrame({"a": [1]}), mode="full")
