@@ -31,6 +31,7 @@ _LAZY: dict[str, str] = {
     "Property": "spark_signature.types",
     "Map": "spark_signature.types",
     "AnyType": "spark_signature.types",
+    "SparkMLVector": "spark_signature.types",
     "ColSpec": "spark_signature.types",
     "TensorSpec": "spark_signature.types",
     "Schema": "spark_signature.types",
@@ -48,6 +49,9 @@ _LAZY: dict[str, str] = {
     "validate_schema": "spark_signature.enforcement.local",
     "validate_params": "spark_signature.enforcement.params",
     "enforce": "spark_signature.enforcement.spark",
+    # MLmodel files
+    "load_signature": "spark_signature.mlmodel",
+    "set_signature": "spark_signature.mlmodel",
     # session
     "get_spark": "spark_signature.session",
 }

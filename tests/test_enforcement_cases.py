@@ -299,3 +299,17 @@ def test_counts_come_from_the_users_own_action_without_another_pass(spark):
     assert result.valid.count() == 2  # the user's action (a filter of tagged) fills the observation
     assert result.observed
     assert (result.counts.rows, result.counts.quarantined) == (3, 1)
+
+
+def test_ml_vector_column_enforced_as_array_of_double(spark):
+    from pyspark.ml.linalg import Vectors
+
+    from spark_signature import SparkMLVector
+
+    df = spark.createDataFrame([(Vectors.dense([1.0, 2.0]),), (Vectors.sparse(3, [1], [3.0]),), (None,)], ["v"])
+    for spec in (Array(D), SparkMLVector()):
+        result = enforce(df, Schema([ColSpec(spec, "v")]))
+        assert [r["v"] for r in result.valid.collect()] == [[1.0, 2.0], [0.0, 3.0, 0.0]]
+        assert [v["rule"] for r in result.quarantine.collect() for v in r["_violations"]] == ["null_in_required"]
+    with pytest.raises(SchemaEnforcementError, match="vector_to_array"):
+        enforce(df, Schema([ColSpec(Array(L), "v")]))

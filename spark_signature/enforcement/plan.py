@@ -76,6 +76,15 @@ class TensorNode(Node):
 
 
 @dataclass
+class VectorNode(Node):
+    """A ``pyspark.ml`` vector column (Arrow: its UDT struct) against ``Array(double)``/``SparkMLVector``.
+
+    Elements of an ML vector are never null, so only the column's own nulls are checked; the valid
+    output converts it with ``vector_to_array``.
+    """
+
+
+@dataclass
 class ColumnPlan:
     name: str  # the signature's name (or positional index as str)
     source: str  # the input column it reads
@@ -223,6 +232,14 @@ def _plan_node(
     return None
 
 
+def _plan_vector(spec: ColSpec, arrow_type: pa.DataType, path: str, problems: _Problems) -> Node | None:
+    if isinstance(spec.type, Array) and spec.type.dtype == DataType.double:
+        return VectorNode(spec.type, arrow_type, Found.STRUCT)
+    problems.add(path, Rule.WRONG_TYPE, repr(spec.type), "pyspark.ml vector",
+                 "declare the column as Array(double) (or SparkMLVector), or convert it with vector_to_array")
+    return None
+
+
 def _plan_tensor(spec: TensorSpec, arrow_type: pa.DataType, path: str, problems: _Problems,
                  *, spark: bool) -> Node | None:
     dims = tuple(int(d) for d in spec.shape[1:]) if len(spec.shape) else ()
@@ -248,6 +265,7 @@ def build_plan(
     *,
     compat: Compat | str = Compat.STRICT,
     spark: bool = False,
+    vectors: frozenset[str] = frozenset(),
 ) -> Plan:
     """Match ``schema`` against the input's Arrow schema; raise one error listing every static refusal."""
     compat = Compat(compat)
@@ -295,6 +313,8 @@ def build_plan(
         arrow_type = arrow_schema.field(source).type
         if isinstance(spec, TensorSpec):
             node = _plan_tensor(spec, arrow_type, name, problems, spark=spark)
+        elif source in vectors:
+            node = _plan_vector(spec, arrow_type, name, problems)
         else:
             node = _plan_node(spec.type, arrow_type, name, problems, spark=spark, warnings=warnings)
         if node is not None:

@@ -28,6 +28,7 @@ from spark_signature.enforcement.plan import (
     Plan,
     ScalarNode,
     StructNode,
+    VectorNode,
     build_plan,
 )
 from spark_signature.errors import Rule, SchemaEnforcementError, SignatureError, TypeMappingError
@@ -100,7 +101,7 @@ def _needs_conversion(node: Node | None) -> bool:
         return _needs_conversion(node.element)
     if isinstance(node, MapNode):
         return _needs_conversion(node.value)
-    return bool(isinstance(node, StructNode))
+    return isinstance(node, (StructNode, VectorNode))
 
 
 def _convert(node: Node, c: Any) -> Any:
@@ -111,6 +112,10 @@ def _convert(node: Node, c: Any) -> Any:
 
     if not _needs_conversion(node):
         return c
+    if isinstance(node, VectorNode):
+        from pyspark.ml.functions import vector_to_array
+
+        return vector_to_array(c)
     if isinstance(node, ScalarNode):
         return c.cast(to_spark_type(node.spec))
     if isinstance(node, ListNode):
@@ -274,7 +279,9 @@ def _summary_spark_schema() -> Any:
 
 def plan_for(df: Any, schema: Schema | ModelSignature, compat: Compat | str = Compat.STRICT) -> Plan:
     """The driver-side plan for ``df``; raises on anything the schema alone decides."""
-    return build_plan(_input_schema(schema), spark_arrow_schema(df.schema), compat=compat, spark=True)
+    vectors = frozenset(f.name for f in df.schema.fields if type(f.dataType).__name__ == "VectorUDT")
+    return build_plan(_input_schema(schema), spark_arrow_schema(df.schema), compat=compat, spark=True,
+                      vectors=vectors)
 
 
 def enforce(
