@@ -22,6 +22,7 @@ from spark_signature import (
     Schema,
     SchemaEnforcementError,
     TensorSpec,
+    TypeMappingError,
 )
 from spark_signature.enforcement.local import find_violations, validate_schema
 from spark_signature.enforcement.spark import enforce, spark_arrow_schema
@@ -313,3 +314,17 @@ def test_ml_vector_column_enforced_as_array_of_double(spark):
         assert [v["rule"] for r in result.quarantine.collect() for v in r["_violations"]] == ["null_in_required"]
     with pytest.raises(SchemaEnforcementError, match="vector_to_array"):
         enforce(df, Schema([ColSpec(Array(L), "v")]))
+
+
+def test_extra_column_arrow_cannot_carry(spark):
+    df = spark.sql("SELECT 1L AS a, INTERVAL 1 YEAR AS iv")
+    result = enforce(df, Schema([ColSpec(L, "a")]), mode="check")  # never read: fine
+    assert result.ok and result.rows == 1
+    with pytest.raises(TypeMappingError, match=r"column .iv.*drop it"):
+        enforce(df, Schema([ColSpec(L, "a")]), mode="split")  # quarantine rows would carry it
+
+
+def test_variant_column_passes_any(spark):
+    df = spark.sql("SELECT parse_json('{\"k\": 1}') AS v")
+    result = enforce(df, Schema([ColSpec(AnyType(), "v")]))
+    assert result.run().valid == 1

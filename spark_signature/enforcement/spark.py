@@ -59,8 +59,12 @@ def _spark_violations_type() -> Any:
     )
 
 
-def spark_arrow_schema(spark_schema: Any) -> pa.Schema:
-    """The Arrow schema ``mapInArrow`` hands to Python for this Spark schema."""
+def spark_arrow_schema(spark_schema: Any, only: Sequence[str] | None = None) -> pa.Schema:
+    """The Arrow schema ``mapInArrow`` hands to Python for this Spark schema.
+
+    Columns outside ``only`` that Arrow cannot carry (e.g. CalendarInterval) get a ``null`` placeholder:
+    they are never read. A column the signature reads that Arrow cannot carry is refused by name.
+    """
     from pyspark.sql.pandas.types import to_arrow_schema
 
     fields = []
@@ -68,12 +72,23 @@ def spark_arrow_schema(spark_schema: Any) -> pa.Schema:
         try:
             fields.append(to_arrow_schema(type(spark_schema)([f])).field(0))
         except Exception as exc:  # pyspark raises several types for unsupported columns
+            if only is not None and f.name not in only:
+                fields.append(pa.field(f.name, pa.null()))
+                continue
             raise TypeMappingError(
                 f"column '{f.name}': Spark type {f.dataType.simpleString()} cannot be passed to Arrow, so it "
                 f"cannot be checked. Cast it to a supported type or drop it before enforcing. ({exc})",
                 path=f.name, found=f.dataType.simpleString(),
             ) from None
     return pa.schema(fields)
+
+
+def _read_columns(schema: Schema, names: Sequence[str]) -> list[str]:
+    """The input columns a schema reads: its names, or the first N columns of an unnamed schema."""
+    if schema.has_input_names():
+        declared = {str(s.name) for s in schema.inputs}
+        return [n for n in names if n in declared]
+    return list(names[: len(schema.inputs)])
 
 
 def _input_schema(schema: Schema | ModelSignature) -> Schema:
@@ -279,9 +294,10 @@ def _summary_spark_schema() -> Any:
 
 def plan_for(df: Any, schema: Schema | ModelSignature, compat: Compat | str = Compat.STRICT) -> Plan:
     """The driver-side plan for ``df``; raises on anything the schema alone decides."""
+    inputs = _input_schema(schema)
     vectors = frozenset(f.name for f in df.schema.fields if type(f.dataType).__name__ == "VectorUDT")
-    return build_plan(_input_schema(schema), spark_arrow_schema(df.schema), compat=compat, spark=True,
-                      vectors=vectors)
+    arrow_schema = spark_arrow_schema(df.schema, only=_read_columns(inputs, df.columns))
+    return build_plan(inputs, arrow_schema, compat=compat, spark=True, vectors=vectors)
 
 
 def enforce(
@@ -360,6 +376,7 @@ def _split(df: Any, plan: Plan, keep: Sequence[str], column: str) -> SplitResult
     from pyspark.sql import functions as F
     from pyspark.sql import types as T
 
+    spark_arrow_schema(df.schema)  # every column travels through Arrow to the quarantine: refuse the odd ones
     out_schema = T.StructType([*df.schema.fields, T.StructField(column, _spark_violations_type(), True)])
     tagged = df.mapInArrow(_tag_batches(plan, column), out_schema)
     keys = [(c, r.value) for c, r in plan.rules_by_column()]
@@ -382,7 +399,11 @@ def _matches(column: str, rule: str) -> Any:
 
 
 def _check(df: Any, plan: Plan, *, stop_at_first: bool) -> CheckResult:
-    summary_rows = df.mapInArrow(_summarize_batches(plan, stop_at_first), _summary_spark_schema()).collect()
+    from pyspark.sql import functions as F
+
+    # Only the columns the plan reads travel to Python: a counts-only pass needs nothing else.
+    needed = df.select(*[F.col(_quote(c.source)) for c in plan.columns])
+    summary_rows = needed.mapInArrow(_summarize_batches(plan, stop_at_first), _summary_spark_schema()).collect()
     rows = sum(r["rows"] for r in summary_rows if r["column"] is None)
     invalid = sum(r["invalid_rows"] for r in summary_rows if r["column"] is None)
     merged: dict[tuple[str, str], dict] = {}
