@@ -52,10 +52,12 @@ def machine() -> dict[str, Any]:
     import pyspark
 
     cpuinfo = Path("/proc/cpuinfo").read_text().splitlines()
-    cpu = next((line.split(":", 1)[1].strip() for line in cpuinfo if line.startswith("model name")),
-               platform.processor())
-    mem_kb = next(int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines()
-                  if line.startswith("MemTotal"))
+    cpu = next(
+        (line.split(":", 1)[1].strip() for line in cpuinfo if line.startswith("model name")), platform.processor()
+    )
+    mem_kb = next(
+        int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal")
+    )
     return {
         "nproc": os.cpu_count(),
         "cpu_model": cpu,
@@ -136,8 +138,10 @@ def verify(result: Any, meta: dict[str, Any]) -> dict[str, Any]:
         "c_arr[]": (result.null_counts["c_arr[]"], bad["c_arr/null_in_required"]),
         "c_struct.a": (result.null_counts["c_struct.a"], bad["c_struct/null_in_required"]),
     }
-    return {"ok": all(a == b for a, b in checks.values()),
-            "checks": {k: {"profile": a, "expected": b} for k, (a, b) in checks.items()}}
+    return {
+        "ok": all(a == b for a, b in checks.values()),
+        "checks": {k: {"profile": a, "expected": b} for k, (a, b) in checks.items()},
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -214,9 +218,23 @@ def main(argv: list[str] | None = None) -> int:
             "verify": verify(runner.result, meta),
             "load": gates,
         }
-        print(json.dumps({k: result[k] for k in (
-            "median_s", "full_over_identity_arrow", "meets_target", "full_jobs_per_run", "driver_rss_mb",
-            "profile_bytes_collected", "verify")}, indent=2))
+        print(
+            json.dumps(
+                {
+                    k: result[k]
+                    for k in (
+                        "median_s",
+                        "full_over_identity_arrow",
+                        "meets_target",
+                        "full_jobs_per_run",
+                        "driver_rss_mb",
+                        "profile_bytes_collected",
+                        "verify",
+                    )
+                },
+                indent=2,
+            )
+        )
         out = Path(args.out or BENCH / "results" / f"inference-{args.rows}.json")
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(json.dumps(result, indent=2) + "\n")

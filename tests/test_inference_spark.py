@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pytest
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import HealthCheck, Phase, given, reject, settings
 from hypothesis import strategies as st
 from pyspark.ml.linalg import Vectors, VectorUDT
 from pyspark.sql import functions as F
@@ -82,12 +82,19 @@ def count_jobs(spark):
 ENFORCEMENT_EMPTY_MAP_BUG = "'pyarrow.lib.MapType' object has no attribute 'value_type'"
 
 
-def check_clean(df, signature: ModelSignature) -> None:
-    """The signature enforces on the data it came from: zero invalid rows."""
+def check_clean(df, signature: ModelSignature, *, in_hypothesis: bool = False) -> None:
+    """The signature enforces on the data it came from: zero invalid rows.
+
+    The known enforcement bug xfails a plain test; inside hypothesis it rejects only that example, so
+    the other examples still run (``test_nested_map_in_an_all_null_batch_enforces_cleanly`` keeps the
+    bug visible).
+    """
     try:
         result = enforce(df, signature.inputs, mode="check")
     except Exception as exc:
         if ENFORCEMENT_EMPTY_MAP_BUG in str(exc):
+            if in_hypothesis:
+                reject()
             pytest.xfail(f"enforcement engine bug, not inference: {ENFORCEMENT_EMPTY_MAP_BUG}")
         raise
     assert result.invalid_rows == 0, result.violations
@@ -133,7 +140,8 @@ def typed_df(spark):
 
 @pytest.mark.parametrize("mode", ["schema", "full"])
 def test_type_table(spark, typed_df, mode):
-    sig = infer_spark_signature(typed_df, mode=mode)
+    result = infer_spark_signature(typed_df, mode=mode, return_result=True)
+    sig = result.signature
     for i, (sql, expected) in enumerate(TYPE_TABLE):
         assert spec(sig, f"c{i}").type == expected, sql
         assert spec(sig, f"c{i}").required is True, sql
@@ -141,10 +149,10 @@ def test_type_table(spark, typed_df, mode):
     assert not isinstance(spec(sig, "v").type, SparkMLVector)
     assert spec(sig, "z").type == AnyType()
     assert spec(sig, "z").required is False  # NullType: always optional
-    lossy = infer_spark_signature(typed_df, mode=mode, return_result=True).warnings
-    assert [w.split(":")[0] for w in lossy] == ["column `c7`"]  # decimal(38, 10): lossy as double
+    assert [w.split(":")[0] for w in result.warnings] == ["column `c7`"]  # decimal(38, 10): lossy as double
 
 
+@pytest.mark.filterwarnings("ignore:Hint. Inferred schema contains integer:UserWarning")
 def test_type_table_mlflow_compat_keeps_vector_and_objects(spark, typed_df):
     sig = infer_spark_signature(typed_df.drop("c19"), compat="mlflow")  # parse_json: maps are keyed below
     assert spec(sig, "v").type == SparkMLVector()
@@ -257,10 +265,10 @@ NULL_POSITIONS = {
 
 @pytest.fixture(scope="module")
 def nested_results(spark):
-    """One full inference per null position (each DataFrame spread over 3 partitions)."""
+    """One full inference per null position."""
     out = {}
     for position in NULL_POSITIONS:
-        df = spark.createDataFrame(_rows_with(position), NESTED).repartition(3)
+        df = spark.createDataFrame(_rows_with(position), NESTED)  # local rows: 2 partitions
         out[position] = (df, infer_spark_profile(df, mode="full"))
     return out
 
@@ -309,7 +317,7 @@ def test_zero_rows(spark):
 
 def test_zero_row_partitions_and_many_partitions(spark):
     df = (
-        spark.range(0, 50, 1, numPartitions=8)
+        spark.range(0, 50, 1, numPartitions=5)
         .where("id < 10")
         .select("id", F.when(F.col("id") % 3 == 0, None).otherwise(F.array("id", "id")).alias("pair"))
     )
@@ -338,6 +346,7 @@ def test_null_only_in_last_partition(spark):
     assert enforce(df, schema_sig.inputs, mode="check").invalid_rows == 1  # ... and it does not hold
 
 
+@pytest.mark.filterwarnings("ignore:Hint. Inferred schema contains integer:UserWarning")
 def test_full_is_one_spark_job(spark):
     df = spark.range(0, 2000, 1, numPartitions=5).select(
         "id",
@@ -453,10 +462,10 @@ def test_nested_map_in_an_all_null_batch_enforces_cleanly(spark):
     check_clean(df, infer_spark_signature(df, mode="full"))
 
 
-@pytest.mark.xfail(reason="the enforcement engine does not read VectorUDT columns yet (struct found)", strict=False)
-def test_vectors_enforce_cleanly(spark):
-    df = _vector_df(spark, [Vectors.dense([1.0, 2.0]), Vectors.sparse(2, [1], [5.0])])
-    check_clean(df, infer_spark_signature(df, mode="full"))
+@pytest.mark.parametrize("compat", ["strict", "mlflow"])
+def test_vectors_enforce_cleanly(spark, compat):
+    df = _vector_df(spark, [Vectors.dense([1.0, 2.0]), Vectors.sparse(2, [1], [5.0]), None])
+    check_clean(df, infer_spark_signature(df, mode="full", compat=compat))
 
 
 def test_tensor_candidates_and_tensors_flag(spark):
@@ -590,10 +599,15 @@ def test_strict_differs_from_mlflow_only_in_maps_and_vectors(mlflow_df):
 
 
 def test_public_infer_signature_dispatches_here(spark, mlflow_df):
-    sig = infer_signature(mlflow_df, params={"k": 1})
+    import spark_signature
+
+    sig = spark_signature.infer_signature(mlflow_df, params={"k": 1})
     assert isinstance(sig, ModelSignature)
     assert sig == infer_spark_signature(mlflow_df, params={"k": 1})
     assert sig.params is not None
+    full = infer_signature(mlflow_df, mode="full")  # Spark options pass through
+    assert full == infer_spark_profile(mlflow_df, mode="full").signature
+    assert spec(full, "l").required is False  # a null seen in the data
 
 
 # ------------------------------------------------------------------------------------------------
@@ -801,10 +815,10 @@ def _frames(draw):
 # No shrinking: every example costs Spark jobs, and shrinking a failure took minutes. A failure prints
 # the (unshrunk) frame; rerun with the printed seed to reproduce it.
 @settings(
-    max_examples=12,
+    max_examples=10,
     deadline=None,
     phases=[Phase.explicit, Phase.reuse, Phase.generate],
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much],
 )
 @given(frame=_frames())
 def test_property_full_inference_enforces_cleanly(spark, frame):
@@ -814,4 +828,4 @@ def test_property_full_inference_enforces_cleanly(spark, frame):
     assert result.rows == len(rows)
     for i, name in enumerate(schema.fieldNames()):
         assert result.null_counts[name] == sum(r[i] is None for r in rows)
-    check_clean(df, result.signature)
+    check_clean(df, result.signature, in_hypothesis=True)

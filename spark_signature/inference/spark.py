@@ -547,7 +547,7 @@ def infer_spark_profile(
 
     options = _Options(mode, Compat(compat), required_from_nullable, sample_rows, fraction, seed, map_key_cap, tensors)
     _check_options(options)
-    given_outputs = sum(x is not None and x is not False for x in (model_output, output_columns, predict_fn))
+    given_outputs = sum((model_output is not None, bool(output_columns), predict_fn is not None))
     if given_outputs > 1:
         raise InferenceError("Give at most one of model_output, output_columns and predict_fn.")
     spark_input = _is_spark_df(model_input)
