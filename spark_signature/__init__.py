@@ -45,6 +45,7 @@ _LAZY: dict[str, str] = {
     "from_spark_type": "spark_signature.spark_types",
     # inference
     "infer_signature": "spark_signature.inference",
+    "infer_spark_profile": "spark_signature.inference.spark",
     # enforcement
     "validate_schema": "spark_signature.enforcement.local",
     "validate_params": "spark_signature.enforcement.params",

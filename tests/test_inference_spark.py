@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pytest
-from hypothesis import HealthCheck, Phase, given, reject, settings
+from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from pyspark.ml.linalg import Vectors, VectorUDT
 from pyspark.sql import functions as F
@@ -77,26 +77,9 @@ def count_jobs(spark):
         sc.setLocalProperty("spark.jobGroup.id", None)
 
 
-# A bug of the enforcement engine (enforcement/arrow.py ``_list_layout`` reads ``value_type`` of an
-# empty MapArray): a map nested in a map/array whose batch holds no entries fails with this message.
-ENFORCEMENT_EMPTY_MAP_BUG = "'pyarrow.lib.MapType' object has no attribute 'value_type'"
-
-
-def check_clean(df, signature: ModelSignature, *, in_hypothesis: bool = False) -> None:
-    """The signature enforces on the data it came from: zero invalid rows.
-
-    The known enforcement bug xfails a plain test; inside hypothesis it rejects only that example, so
-    the other examples still run (``test_nested_map_in_an_all_null_batch_enforces_cleanly`` keeps the
-    bug visible).
-    """
-    try:
-        result = enforce(df, signature.inputs, mode="check")
-    except Exception as exc:
-        if ENFORCEMENT_EMPTY_MAP_BUG in str(exc):
-            if in_hypothesis:
-                reject()
-            pytest.xfail(f"enforcement engine bug, not inference: {ENFORCEMENT_EMPTY_MAP_BUG}")
-        raise
+def check_clean(df, signature: ModelSignature) -> None:
+    """The signature enforces on the data it came from: zero invalid rows."""
+    result = enforce(df, signature.inputs, mode="check")
     assert result.invalid_rows == 0, result.violations
 
 
@@ -457,7 +440,7 @@ def test_vectors_variable_size_or_null(spark):
 
 
 def test_nested_map_in_an_all_null_batch_enforces_cleanly(spark):
-    """Minimal reproduction of ENFORCEMENT_EMPTY_MAP_BUG (xfails through check_clean until fixed)."""
+    """A map nested in a map whose batch holds no entries (an empty MapArray child) enforces."""
     df = spark.createDataFrame([(None,)], "m map<string, map<string, int>>")
     check_clean(df, infer_spark_signature(df, mode="full"))
 
@@ -828,4 +811,4 @@ def test_property_full_inference_enforces_cleanly(spark, frame):
     assert result.rows == len(rows)
     for i, name in enumerate(schema.fieldNames()):
         assert result.null_counts[name] == sum(r[i] is None for r in rows)
-    check_clean(df, result.signature, in_hypothesis=True)
+    check_clean(df, result.signature)

@@ -186,7 +186,9 @@ def _list_layout(arr: pa.Array) -> tuple[pa.Array, np.ndarray, np.ndarray]:
     """
     if len(arr) == 0:
         empty = np.zeros(0, dtype=np.int64)
-        return pa.array([], type=arr.type.value_type), empty, empty
+        t = arr.type
+        child = pa.struct([t.key_field, t.item_field]) if pa.types.is_map(t) else t.value_type
+        return pa.array([], type=child), empty, empty
     offsets = arr.offsets.to_numpy(zero_copy_only=False).astype(np.int64)
     lengths = np.diff(offsets)
     start, stop = int(offsets[0]), int(offsets[-1])
