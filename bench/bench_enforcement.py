@@ -1,0 +1,879 @@
+"""Enforcement benchmark: every variant in one run of one script, on local[2], warm-up then median of --runs.
+
+    .venv/bin/python bench/bench_enforcement.py --rows 5000000 --runs 3
+    .venv/bin/python bench/bench_enforcement.py --rows 20000000 --variants scan,identity_arrow,split,check
+    .venv/bin/python bench/bench_enforcement.py --rows 5000000 --profile      # cProfile of the batch kernel
+
+Variants (all read the same Parquet table from ``bench/gen_data.py``; every one ends in an action):
+
+* ``scan``            ``df.write.format("noop")``: the floor.
+* ``identity_arrow``  ``df.mapInArrow(lambda it: it, df.schema)`` to noop: the cost of the Arrow round trip.
+* ``split``           ``enforce(df, schema, mode="split")`` then ``result.run()`` (``tagged`` written once to
+                      noop, counts from the same action through ``observe``). Verified: valid + quarantined
+                      == rows, quarantined == generated bad rows, per-rule counts == generated per kind.
+* ``check``           ``enforce(df, schema, mode="check")``: counts only, no rows back through Python.
+* ``native_sql``      one ``agg`` of ``count_if`` (nulls in required columns, ``c_flag NOT IN (0, 1)``,
+                      ``exists(c_arr, x -> x IS NULL)``, ``c_struct.a IS NULL``): the same checks in Catalyst.
+* ``mlflow_full``     ``mapInPandas`` calling ``mlflow.models.validate_schema`` on every batch, written to
+                      noop. MLflow raises on a batch with any bad row (nulls in int columns, a long outside
+                      {0, 1} against double) and at 0.1% bad rows nearly every batch has one, so a "catch and go
+                      on" run would stop each batch at its first bad column and measure almost nothing. It
+                      therefore runs on the **clean subset** (``df.where(NOT bad)``, same predicate as
+                      ``native_sql``); a batch error is counted and must be zero.
+* ``identity_pandas`` (diagnostic, not run by default) ``mapInPandas`` identity on the same clean subset:
+                      splits ``mlflow_full`` into pandas conversion and MLflow's own checks.
+* ``split_no_observe`` (diagnostic) the split ``mapInArrow`` without the ``observe`` metrics.
+* ``proto_*``         prototypes of proposed engine changes, built from the engine's own pieces (see the
+                      "Prototypes" section below and bench/README.md): ``proto_split_guarded`` (metrics only
+                      evaluated on quarantined rows), ``proto_check_project`` (only columns with a rule go to
+                      Python), ``proto_check_prefilter`` (a native suspect-row predicate, exact checks on those).
+
+Variants run round-robin (warm-up round, then ``--runs`` timed rounds) so that load from other processes
+hits all of them alike. Before each timed run the script waits (up to ``--load-wait`` s) for the 1-min load
+average to drop to ``--max-load`` or below and for other processes to use at most ``--max-foreign`` cores; a run
+during which other processes used more than ``--max-foreign`` cores is discarded and re-run (up to
+``--retries`` times, runs longer than ``--retry-max-seconds`` are kept and flagged). Each timing records the
+load average and the CPU cores used by processes *outside* this benchmark's process tree ("foreign cores").
+
+Memory after each variant: the Python driver's peak RSS (``ru_maxrss``) and current RSS, the JVM's used heap
+(``Runtime.totalMemory() - freeMemory()``) and the JVM process RSS, and the RSS of the Python workers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import cProfile
+import io
+import json
+import os
+import platform
+import pstats
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import gen_data  # bench/ is not a package: imported from the script's directory
+
+BENCH = Path(__file__).resolve().parent
+DEFAULT_VARIANTS = ["scan", "identity_arrow", "split", "check", "native_sql", "mlflow_full"]
+ALL_VARIANTS = [*DEFAULT_VARIANTS, "identity_pandas", "split_no_observe", "proto_split_guarded",
+                "proto_check_project", "proto_check_prefilter"]
+REQUIRED = ["c_byte", "c_short", "c_int", "c_long", "c_flag", "c_float", "c_bool", "c_ts", "c_date", "c_bin",
+            "c_arr", "c_struct"]
+# The native predicate of "this row violates the signature", shared by native_sql and the clean subset.
+BAD_ROW = " OR ".join(
+    [*(f"{c} IS NULL" for c in REQUIRED), "c_flag NOT IN (0, 1)", "exists(c_arr, x -> x IS NULL)",
+     "c_struct.a IS NULL"]
+)
+TARGETS = {  # ratio: (numerator, denominator, op, bound)
+    "split / identity_arrow": ("split", "identity_arrow", "<=", 1.5),
+    "check / native_sql": ("check", "native_sql", "<=", 1.5),
+    "check / scan": ("check", "scan", "<=", 2.0),
+    "mlflow_full / split": ("mlflow_full", "split", ">=", 7.0),
+    "mlflow_full / check": ("mlflow_full", "check", ">=", 7.0),
+}
+MB = 1024 * 1024
+
+
+# --------------------------------------------------------------------------------------------------
+# Machine, load and memory
+# --------------------------------------------------------------------------------------------------
+
+
+def machine(spark: Any) -> dict[str, Any]:
+    import mlflow
+    import numpy
+    import pandas
+    import pyarrow
+    import pyspark
+
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")), platform.processor())
+    mem_kb = next(int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines()
+                  if line.startswith("MemTotal"))
+    java = subprocess.run(["java", "-version"], capture_output=True, text=True).stderr.splitlines()
+    jvm = spark.sparkContext._jvm
+    return {
+        "nproc": os.cpu_count(),
+        "cpu_model": cpu,
+        "mem_total_gib": round(mem_kb / 1024 / 1024, 1),
+        "kernel": platform.release(),
+        "python": platform.python_version(),
+        "java": java[0] if java else None,
+        "jvm_runtime": str(jvm.java.lang.System.getProperty("java.runtime.version")),
+        "jvm_max_heap_mb": int(jvm.java.lang.Runtime.getRuntime().maxMemory()) // MB,
+        "spark": spark.version,
+        "pyspark": pyspark.__version__,
+        "pyarrow": pyarrow.__version__,
+        "pandas": pandas.__version__,
+        "numpy": numpy.__version__,
+        "mlflow": mlflow.__version__,
+    }
+
+
+def _stat(pid: int) -> tuple[int, int] | None:
+    """(ppid, utime+stime+cutime+cstime in jiffies) of a process, None if it is gone."""
+    try:
+        raw = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    fields = raw[raw.rindex(")") + 2:].split()
+    return int(fields[1]), sum(int(x) for x in fields[11:15])
+
+
+def _all_pids() -> list[int]:
+    return [int(p) for p in os.listdir("/proc") if p.isdigit()]
+
+
+def _tree(roots: list[int]) -> dict[int, int]:
+    """pid -> cpu jiffies, for the roots and all their descendants."""
+    stats = {pid: s for pid in _all_pids() if (s := _stat(pid)) is not None}
+    children: dict[int, list[int]] = {}
+    for pid, (ppid, _) in stats.items():
+        children.setdefault(ppid, []).append(pid)
+    out: dict[int, int] = {}
+    todo = [r for r in roots if r in stats]
+    while todo:
+        pid = todo.pop()
+        if pid in out:
+            continue
+        out[pid] = stats[pid][1]
+        todo.extend(children.get(pid, []))
+    return out
+
+
+def _busy_jiffies() -> int:
+    parts = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = parts[3] + parts[4]  # idle + iowait
+    return sum(parts[:8]) - idle
+
+
+class CpuMeter:
+    """CPU used by processes outside our tree (driver + JVM + Python workers), in cores, over an interval."""
+
+    def __init__(self, roots: list[int]) -> None:
+        self.roots = roots
+        self.hz = os.sysconf("SC_CLK_TCK")
+
+    def __enter__(self) -> CpuMeter:
+        self.t0 = time.perf_counter()
+        self.busy0 = _busy_jiffies()
+        self.ours0 = _tree(self.roots)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        seconds = time.perf_counter() - self.t0
+        busy = _busy_jiffies() - self.busy0
+        ours1 = _tree(self.roots)
+        # Processes that exited during the interval are accounted in their parent's cutime/cstime.
+        ours = sum(v - self.ours0.get(pid, 0) for pid, v in ours1.items())
+        self.foreign_cores = max(0.0, (busy - ours) / self.hz / seconds) if seconds > 0 else 0.0
+        self.our_cores = ours / self.hz / seconds if seconds > 0 else 0.0
+
+
+def foreign_cores(roots: list[int], seconds: float = 2.0) -> float:
+    with CpuMeter(roots) as m:
+        time.sleep(seconds)
+    return m.foreign_cores
+
+
+def wait_for_quiet(roots: list[int], max_load: float, max_foreign: float, max_wait: float) -> dict[str, Any]:
+    """Wait until the 1-min load average and the foreign CPU are low; give up after max_wait seconds."""
+    t0 = time.perf_counter()
+    while True:
+        load1 = os.getloadavg()[0]
+        foreign = foreign_cores(roots)
+        waited = time.perf_counter() - t0
+        if (load1 <= max_load and foreign <= max_foreign) or waited >= max_wait:
+            return {"load1_before": round(load1, 2), "foreign_before": round(foreign, 2),
+                    "waited_s": round(waited, 1), "quiet": load1 <= max_load and foreign <= max_foreign}
+        print(f"    load {load1:.2f}, foreign cores {foreign:.2f}: waiting ({waited:.0f}s)", flush=True)
+        time.sleep(10)
+
+
+def _rss_mb(pid: int) -> tuple[float | None, float | None]:
+    """(VmRSS, VmHWM) of a process in MiB."""
+    try:
+        text = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return None, None
+    vals = {}
+    for line in text.splitlines():
+        if line.startswith(("VmRSS:", "VmHWM:")):
+            k, v = line.split(":", 1)
+            vals[k] = int(v.split()[0]) / 1024
+    return vals.get("VmRSS"), vals.get("VmHWM")
+
+
+def memory(spark: Any, jvm_pid: int | None) -> dict[str, Any]:
+    runtime = spark.sparkContext._jvm.java.lang.Runtime.getRuntime()
+    used = (int(runtime.totalMemory()) - int(runtime.freeMemory())) / MB
+    py_rss, _ = _rss_mb(os.getpid())
+    out: dict[str, Any] = {
+        "driver_py_maxrss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "driver_py_rss_mb": round(py_rss or 0, 1),
+        "jvm_heap_used_mb": round(used, 1),
+        "jvm_heap_committed_mb": round(int(runtime.totalMemory()) / MB, 1),
+    }
+    if jvm_pid:
+        rss, hwm = _rss_mb(jvm_pid)
+        workers = [p for p in _tree([jvm_pid]) if p != jvm_pid]
+        w = [_rss_mb(p) for p in workers]
+        out.update(
+            jvm_rss_mb=round(rss or 0, 1),
+            jvm_hwm_mb=round(hwm or 0, 1),
+            py_workers=len(workers),
+            py_workers_rss_mb=round(sum(r or 0 for r, _ in w), 1),
+            py_workers_max_hwm_mb=round(max((h or 0 for _, h in w), default=0), 1),
+        )
+    return out
+
+
+# --------------------------------------------------------------------------------------------------
+# Variants
+# --------------------------------------------------------------------------------------------------
+
+
+def _noop(df: Any) -> None:
+    df.write.format("noop").mode("overwrite").save()
+
+
+class Variants:
+    def __init__(self, spark: Any, df: Any, meta: dict[str, Any]) -> None:
+        self.spark = spark
+        self.df = df
+        self.meta = meta
+        self.schema = gen_data.signature()
+        self.mlflow_schema = gen_data.mlflow_signature()
+
+    def scan(self) -> dict[str, Any]:
+        _noop(self.df)
+        return {}
+
+    def identity_arrow(self) -> dict[str, Any]:
+        df = self.df
+        _noop(df.mapInArrow(lambda it: it, df.schema))
+        return {}
+
+    def split(self) -> dict[str, Any]:
+        from spark_signature import enforce
+
+        result = enforce(self.df, self.schema, mode="split")
+        counts = result.run()
+        by_rule = {f"{c}/{r}": n for (c, r), n in sorted(counts.by_rule.items())}
+        ok = (counts.valid + counts.quarantined == counts.rows == self.meta["rows"]
+              and counts.quarantined == self.meta["bad_rows"]
+              and by_rule == {k: v for k, v in sorted(self.meta["bad_by_kind"].items()) if v})
+        return {"rows": counts.rows, "valid": counts.valid, "quarantined": counts.quarantined, "by_rule": by_rule,
+                "ok": ok}
+
+    def split_no_observe(self) -> dict[str, Any]:
+        from pyspark.sql import types as T
+
+        from spark_signature.enforcement.spark import _spark_violations_type, _tag_batches, plan_for
+
+        plan = plan_for(self.df, self.schema)
+        out = T.StructType([*self.df.schema.fields, T.StructField("_violations", _spark_violations_type(), True)])
+        _noop(self.df.mapInArrow(_tag_batches(plan, "_violations"), out))
+        return {}
+
+    def check(self) -> dict[str, Any]:
+        from spark_signature import enforce
+
+        result = enforce(self.df, self.schema, mode="check")
+        by_rule = {f"{v['column']}/{v['rule']}": v["count"] for v in result.violations}
+        ok = (result.rows == self.meta["rows"] and result.invalid_rows == self.meta["bad_rows"]
+              and dict(sorted(by_rule.items())) == {k: v for k, v in sorted(self.meta["bad_by_kind"].items()) if v})
+        return {"rows": result.rows, "invalid_rows": result.invalid_rows, "by_rule": dict(sorted(by_rule.items())),
+                "ok": ok}
+
+    def native_sql(self) -> dict[str, Any]:
+        from pyspark.sql import functions as F
+
+        aggs = [F.count(F.lit(1)).alias("rows"), F.expr(f"count_if({BAD_ROW})").alias("invalid_rows")]
+        aggs += [F.expr(f"count_if({c} IS NULL)").alias(f"{c}/null_in_required") for c in REQUIRED]
+        aggs += [
+            F.expr("count_if(c_flag NOT IN (0, 1))").alias("c_flag/unsafe_cast"),
+            F.expr("count_if(exists(c_arr, x -> x IS NULL))").alias("c_arr[]/null_in_required"),
+            F.expr("count_if(c_struct.a IS NULL)").alias("c_struct.a/null_in_required"),
+        ]
+        row = self.df.agg(*aggs).collect()[0].asDict()
+        by_rule = {k: v for k, v in row.items() if "/" in k and v}
+        return {"rows": row["rows"], "invalid_rows": row["invalid_rows"], "by_rule": by_rule,
+                "ok": row["rows"] == self.meta["rows"] and row["invalid_rows"] == self.meta["bad_rows"]}
+
+    def _expect(self) -> dict[str, int]:
+        return {k: v for k, v in sorted(self.meta["bad_by_kind"].items()) if v}
+
+    def proto_check_prefilter(self) -> dict[str, Any]:
+        rows, invalid, by_rule = check_prefiltered(self.df, self.schema)
+        return {"rows": rows, "invalid_rows": invalid, "by_rule": by_rule,
+                "ok": rows == self.meta["rows"] and invalid == self.meta["bad_rows"] and by_rule == self._expect()}
+
+    def proto_check_project(self) -> dict[str, Any]:
+        rows, invalid = check_projected(self.df, self.schema)
+        return {"rows": rows, "invalid_rows": invalid,
+                "ok": rows == self.meta["rows"] and invalid == self.meta["bad_rows"]}
+
+    def proto_split_guarded(self) -> dict[str, Any]:
+        rows, quarantined, by_rule = split_guarded(self.df, self.schema)
+        return {"rows": rows, "quarantined": quarantined, "by_rule": by_rule,
+                "ok": rows == self.meta["rows"] and quarantined == self.meta["bad_rows"] and by_rule == self._expect()}
+
+    def _clean(self) -> Any:
+        return self.df.where(f"NOT ({BAD_ROW})")
+
+    def mlflow_full(self) -> dict[str, Any]:
+        schema = self.mlflow_schema
+        sc = self.spark.sparkContext
+        rows_seen, errors = sc.accumulator(0), sc.accumulator(0)
+
+        def validate(batches):
+            import mlflow.models
+
+            for pdf in batches:
+                try:
+                    mlflow.models.validate_schema(pdf, schema)
+                except Exception:
+                    errors.add(1)
+                rows_seen.add(len(pdf))
+                yield pdf
+
+        df = self._clean()
+        _noop(df.mapInPandas(validate, df.schema))
+        expected_rows = self.meta["rows"] - self.meta["bad_rows"]
+        return {"rows": rows_seen.value, "batch_errors": errors.value,
+                "ok": errors.value == 0 and rows_seen.value == expected_rows}
+
+    def identity_pandas(self) -> dict[str, Any]:
+        df = self._clean()
+        _noop(df.mapInPandas(lambda it: it, df.schema))
+        return {}
+
+
+# --------------------------------------------------------------------------------------------------
+# Prototypes of proposed engine changes (measured here; the engine itself is not changed by this script)
+# --------------------------------------------------------------------------------------------------
+
+
+def suspect_predicate(plan: Any) -> Any:
+    """A native Spark predicate true for every row that *may* violate the plan (a superset), false for rows
+    that certainly pass: compiled from the driver-side plan (nulls where they violate, 0/1 checks, nested
+    elements and properties). Positions it cannot express natively (maps, tensors) make every row suspect."""
+    from pyspark.sql import functions as F
+
+    from spark_signature.enforcement.plan import AnyNode, ListNode, ScalarNode, StructNode
+    from spark_signature.rules import Decision, ValueCheck, null_is_violation
+
+    def any_of(parts: list[Any]) -> Any | None:
+        if not parts:
+            return None
+        out = parts[0]
+        for x in parts[1:]:
+            out = out | x
+        return out
+
+    def node_pred(node: Any, c: Any, required: bool, position: str) -> Any | None:
+        if node is None or isinstance(node, AnyNode):
+            return None
+        parts = []
+        if null_is_violation(node.spec, required, plan.compat, position=position):
+            parts.append(c.isNull())
+        if isinstance(node, ScalarNode):
+            conv = node.conversion
+            if conv.decision is Decision.VALUE_CHECK and conv.check is ValueCheck.ZERO_OR_ONE:
+                parts.append(c.isNotNull() & ~c.isin(0, 1))
+        elif isinstance(node, ListNode):
+            probe = node_pred(node.element, F.lit(None), required, "element")  # does the element check at all?
+            if probe is not None:
+                parts.append(F.exists(c, lambda x: node_pred(node.element, x, required, "element")))
+        elif isinstance(node, StructNode):
+            for f in node.fields:
+                child = node_pred(f.node, c.getField(f.name), f.required, "property")
+                if child is not None:
+                    parts.append(c.isNotNull() & child)
+        else:  # maps, tensors: not compiled in this prototype
+            parts.append(F.lit(True))
+        return any_of(parts)
+
+    preds = [p for col in plan.columns if (p := node_pred(col.node, F.col(f"`{col.source}`"), col.required,
+                                                            "column")) is not None]
+    pred = any_of(preds)
+    return F.lit(False) if pred is None else F.coalesce(pred, F.lit(True))  # unknown -> suspect
+
+
+def check_prefiltered(df: Any, schema: Any) -> tuple[int, int, dict[str, int]]:
+    """Proposed ``mode="check"``/``fail_fast``: count rows with ``observe``, filter natively to the suspect
+    rows, run the exact Arrow checks only on those."""
+    from pyspark.sql import Observation
+    from pyspark.sql import functions as F
+
+    from spark_signature.enforcement.spark import _summarize_batches, _summary_spark_schema, plan_for
+
+    plan = plan_for(df, schema)
+    obs = Observation("rows")
+    rows = (df.observe(obs, F.count(F.lit(1)).alias("rows")).where(suspect_predicate(plan))
+            .mapInArrow(_summarize_batches(plan, False), _summary_spark_schema()).collect())
+    invalid = sum(r["invalid_rows"] for r in rows if r["column"] is None)
+    by_rule: dict[str, int] = {}
+    for r in rows:
+        if r["column"] is not None:
+            key = f"{r['column']}/{r['rule']}"
+            by_rule[key] = by_rule.get(key, 0) + r["count"]
+    return int(obs.get["rows"]), invalid, dict(sorted(by_rule.items()))
+
+
+def check_projected(df: Any, schema: Any) -> tuple[int, int]:
+    """Proposed smaller change: send only the columns that have a value-dependent rule to Python."""
+    from spark_signature.enforcement.plan import AnyNode, Plan, ScalarNode
+    from spark_signature.enforcement.spark import _summarize_batches, _summary_spark_schema, plan_for
+    from spark_signature.rules import Decision, null_is_violation
+
+    plan = plan_for(df, schema)
+
+    def has_rules(col: Any) -> bool:
+        node = col.node
+        if isinstance(node, AnyNode):
+            return False
+        if isinstance(node, ScalarNode):
+            return (node.conversion.decision is Decision.VALUE_CHECK
+                    or null_is_violation(node.spec, col.required, plan.compat, position="column"))
+        return True
+
+    cols = [c for c in plan.columns if has_rules(c)]
+    sub = Plan(cols, plan.missing_optional, plan.extras, plan.compat, plan.warnings)
+    narrow = df.select(*[f"`{c.source}`" for c in cols])
+    rows = narrow.mapInArrow(_summarize_batches(sub, False), _summary_spark_schema()).collect()
+    return (sum(r["rows"] for r in rows if r["column"] is None),
+            sum(r["invalid_rows"] for r in rows if r["column"] is None))
+
+
+def split_guarded(df: Any, schema: Any) -> Any:
+    """Proposed ``_split``: the same tagged frame and metrics, but each per-(column, rule) metric evaluates its
+    higher-order ``filter`` only on quarantined rows (``when(v IS NOT NULL, ...)``) instead of on every row."""
+    from pyspark.sql import Observation
+    from pyspark.sql import functions as F
+    from pyspark.sql import types as T
+
+    from spark_signature.enforcement.spark import _matches, _spark_violations_type, _tag_batches, plan_for
+
+    plan = plan_for(df, schema)
+    column = "_violations"
+    out_schema = T.StructType([*df.schema.fields, T.StructField(column, _spark_violations_type(), True)])
+    tagged = df.mapInArrow(_tag_batches(plan, column), out_schema)
+    keys = [(c, r.value) for c, r in plan.rules_by_column()]
+    v = F.col(column)
+    metrics = [F.count(F.lit(1)).alias("rows"), F.count(v).alias("quarantined")]
+    for i, (c, r) in enumerate(keys):
+        metrics.append(F.sum(F.when(v.isNotNull(), F.size(F.filter(v, _matches(c, r))))).alias(f"v{i}"))
+    obs = Observation("guarded")
+    _noop(tagged.observe(obs, *metrics))
+    m = obs.get
+    by_rule = {f"{c}/{r}": int(m[f"v{i}"]) for i, (c, r) in enumerate(keys) if m.get(f"v{i}")}
+    return int(m["rows"]), int(m["quarantined"]), dict(sorted(by_rule.items()))
+
+
+# --------------------------------------------------------------------------------------------------
+# The run
+# --------------------------------------------------------------------------------------------------
+
+
+def summarize(times: list[float]) -> dict[str, Any]:
+    med = statistics.median(times)
+    return {"median_s": round(med, 3), "min_s": round(min(times), 3), "max_s": round(max(times), 3),
+            "spread_pct": round(100 * (max(times) - min(times)) / med, 1) if med else None}
+
+
+def ratios(result: dict[str, Any]) -> dict[str, Any]:
+    v = result["variants"]
+    out = {}
+    for name, (num, den, op, bound) in TARGETS.items():
+        if num not in v or den not in v:
+            continue
+        med = v[num]["median_s"] / v[den]["median_s"]
+        # Per-round ratios (the two variants ran back to back in the same round): their range is the spread.
+        per_round = [a / b for a, b in zip(v[num]["times_s"], v[den]["times_s"], strict=True)]
+        met = med <= bound if op == "<=" else med >= bound
+        out[name] = {"ratio": round(med, 2), "per_round_min": round(min(per_round), 2),
+                     "per_round_max": round(max(per_round), 2), "target": f"{op} {bound}", "met": met}
+    return out
+
+
+def run_config(spark: Any, variants: Variants, names: list[str], runs: int, args: argparse.Namespace,
+               roots: list[int], jvm_pid: int | None) -> dict[str, Any]:
+    res: dict[str, Any] = {"variants": {n: {"times_s": [], "load1": [], "foreign_cores": [], "our_cores": [],
+                                            "quiet": []} for n in names}}
+    fns: dict[str, Callable[[], dict[str, Any]]] = {n: getattr(variants, n) for n in names}
+    print("  warm-up", flush=True)
+    for n in names:
+        t0 = time.perf_counter()
+        info = fns[n]()
+        res["variants"][n]["warmup_s"] = round(time.perf_counter() - t0, 3)
+        res["variants"][n]["verify"] = info
+        print(f"    {n:18s} {res['variants'][n]['warmup_s']:8.2f}s  {info}", flush=True)
+        if info and not info.get("ok", True):
+            print(f"    !! {n}: counts do not match the generated table: {info}", flush=True)
+    for r in range(runs):
+        print(f"  round {r + 1}/{runs}", flush=True)
+        for n in names:
+            entry = res["variants"][n]
+            for attempt in range(args.retries + 1):
+                q = wait_for_quiet(roots, args.max_load, args.max_foreign, args.load_wait)
+                with CpuMeter(roots) as meter:
+                    t0 = time.perf_counter()
+                    info = fns[n]()
+                    dt = time.perf_counter() - t0
+                load1 = round(os.getloadavg()[0], 2)
+                disturbed = meter.foreign_cores > args.max_foreign
+                print(f"    {n:18s} {dt:8.2f}s  load1 {q['load1_before']:.2f}->{load1:.2f}  "
+                      f"foreign {meter.foreign_cores:.2f} cores  ours {meter.our_cores:.2f}"
+                      + ("  DISTURBED" if disturbed else ""), flush=True)
+                if not disturbed or attempt == args.retries or dt > args.retry_max_seconds:
+                    break
+                entry.setdefault("discarded", []).append(
+                    {"time_s": round(dt, 3), "foreign_cores": round(meter.foreign_cores, 2), "load1": load1})
+                print("      ... retrying (other processes used the CPU during the run)", flush=True)
+            entry["times_s"].append(round(dt, 3))
+            entry["load1"].append(load1)
+            entry["foreign_cores"].append(round(meter.foreign_cores, 2))
+            entry["our_cores"].append(round(meter.our_cores, 2))
+            entry["quiet"].append(q["quiet"] and not disturbed)
+            if info and not info.get("ok", True):
+                entry.setdefault("verify_failures", []).append(info)
+            entry["memory"] = memory(spark, jvm_pid)
+    for n in names:
+        res["variants"][n].update(summarize(res["variants"][n]["times_s"]))
+    res["ratios"] = ratios(res)
+    return res
+
+
+def markdown(result: dict[str, Any]) -> str:
+    lines = []
+    rows = result["rows"]
+    for cfg in result["configs"]:
+        bs = cfg["maxRecordsPerBatch"]
+        lines.append(f"\n#### {rows:,} rows, maxRecordsPerBatch={bs:,} (median of {result['runs']} runs)\n")
+        lines.append("| variant | median s | min–max s | spread | Mrows/s | × scan | load1 (runs) | foreign cores |")
+        lines.append("|---|---:|---:|---:|---:|---:|---|---|")
+        scan = cfg["variants"].get("scan", {}).get("median_s")
+        for n, v in cfg["variants"].items():
+            x = f"{v['median_s'] / scan:.2f}" if scan else ""
+            lines.append(
+                f"| {n} | {v['median_s']:.2f} | {v['min_s']:.2f}–{v['max_s']:.2f} | {v['spread_pct']:.0f}% | "
+                f"{rows / v['median_s'] / 1e6:.2f} | {x} | {', '.join(f'{t:.1f}' for t in v['load1'])} | "
+                f"{', '.join(f'{t:.2f}' for t in v['foreign_cores'])} |"
+            )
+        if cfg["ratios"]:
+            lines.append("\n| ratio | median | per-round range | target | met |")
+            lines.append("|---|---:|---:|---|---|")
+            for name, r in cfg["ratios"].items():
+                lines.append(f"| {name} | {r['ratio']:.2f} | {r['per_round_min']:.2f}–{r['per_round_max']:.2f} | "
+                             f"{r['target']} | {'yes' if r['met'] else '**no**'} |")
+        lines.append("\n| variant | driver py maxrss MB | driver py rss MB | JVM heap used MB | JVM RSS MB | "
+                     "py workers RSS MB |")
+        lines.append("|---|---:|---:|---:|---:|---:|")
+        for n, v in cfg["variants"].items():
+            m = v.get("memory", {})
+            lines.append(f"| {n} | {m.get('driver_py_maxrss_mb')} | {m.get('driver_py_rss_mb')} | "
+                         f"{m.get('jvm_heap_used_mb')} | {m.get('jvm_rss_mb')} | {m.get('py_workers_rss_mb')} |")
+    return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------------------------------
+# Profile: the batch kernel in-process, on real batches of the table
+# --------------------------------------------------------------------------------------------------
+
+
+def profile(spark: Any, df: Any, batch_rows: list[int], repeat: int, top: int) -> dict[str, Any]:
+    """cProfile ``Checker(plan).check(batch)`` (+ ``to_arrow`` / ``summary``) on batches taken from the table.
+
+    The batch is the Arrow data ``mapInArrow`` would receive (``DataFrame.toArrow`` of the first rows of one
+    partition, same types). Also times each column's check alone, to say where the time goes.
+    """
+    from spark_signature.enforcement.arrow import Checker
+    from spark_signature.enforcement.spark import plan_for
+
+    plan = plan_for(df, gen_data.signature())
+    checker = Checker(plan)
+    out: dict[str, Any] = {}
+    for n in batch_rows:
+        out[str(n)] = _profile_batch(checker, plan, df.limit(n).toArrow().combine_chunks().to_batches()[0],
+                                     repeat, top)
+    return out
+
+
+def _profile_batch(checker: Any, plan: Any, batch: Any, repeat: int, top: int) -> dict[str, Any]:
+    import pyarrow as pa
+
+    from spark_signature.enforcement.arrow import Checker
+
+    log = checker.check(batch)
+    print(f"\n=== batch of {batch.num_rows} rows: {len(log.chunks)} violation chunks, "
+          f"{int(log.invalid_rows().sum())} bad rows", flush=True)
+
+    def timeit(fn: Callable[[], Any], k: int = repeat) -> float:
+        fn()
+        t0 = time.perf_counter()
+        for _ in range(k):
+            fn()
+        return (time.perf_counter() - t0) / k * 1000
+
+    def split_path() -> Any:  # what _tag_batches does per batch
+        lg = checker.check(batch)
+        return pa.RecordBatch.from_arrays([*batch.columns, lg.to_arrow()],
+                                          names=[*batch.schema.names, "_violations"])
+
+    def check_path() -> Any:  # what _summarize_batches does per batch
+        lg = checker.check(batch)
+        if lg:
+            lg.invalid_rows()
+            lg.summary()
+
+    stats: dict[str, Any] = {
+        "rows": batch.num_rows,
+        "check_ms": round(timeit(lambda: checker.check(batch)), 3),
+        "split_path_ms": round(timeit(split_path), 3),
+        "check_path_ms": round(timeit(check_path), 3),
+        "to_arrow_ms": round(timeit(log.to_arrow), 3),
+        "serialize_ipc_ms": round(timeit(lambda: _ipc_roundtrip(batch)), 3),
+    }
+    per_col = {}
+    for col in plan.columns:
+        ch = Checker(type(plan)([col], [], [], plan.compat))
+        per_col[col.name] = round(timeit(lambda ch=ch: ch.check(batch)), 3)
+    stats["per_column_ms"] = per_col
+    clean = batch.filter(pa.array(~log.invalid_rows()))
+    stats["clean_batch_check_ms"] = round(timeit(lambda: checker.check(clean)), 3)
+    stats["clean_batch_to_arrow_ms"] = round(timeit(lambda: checker.check(clean).to_arrow()), 3)
+    prof = cProfile.Profile()
+    prof.enable()
+    for _ in range(repeat):
+        split_path()
+    prof.disable()
+    for key in ("tottime", "cumulative"):
+        s = io.StringIO()
+        pstats.Stats(prof, stream=s).sort_stats(key).print_stats(top)
+        stats[f"cprofile_split_path_{key}"] = s.getvalue()
+    print(json.dumps({k: v for k, v in stats.items() if not k.startswith("cprofile")}, indent=2))
+    print(stats["cprofile_split_path_tottime"])
+    return stats
+
+
+def worker_breakdown(spark: Any, df: Any, batch_size: int) -> dict[str, Any]:
+    """Where a Python worker's wall time goes, per mode, on the whole table: waiting for the next input batch
+    (the JVM producing Arrow + the IPC read), our code (the kernel), and handing each output batch back
+    (serialization + the JVM consuming it). Measured with timers around the iterator inside ``mapInArrow``
+    and summed over tasks through accumulators; the job wall time is measured on the driver."""
+    import pyarrow as pa
+    from pyspark.sql import types as T
+
+    from spark_signature.enforcement.spark import (
+        _spark_violations_type,
+        _summarize_batches,
+        _summary_spark_schema,
+        _tag_batches,
+        plan_for,
+    )
+
+    spark.conf.set("spark.sql.execution.arrow.maxRecordsPerBatch", str(batch_size))
+    sc = spark.sparkContext
+    plan = plan_for(df, gen_data.signature())
+    tagged_schema = T.StructType([*df.schema.fields, T.StructField("_violations", _spark_violations_type(), True)])
+    sink_schema = T.StructType([T.StructField("rows", T.LongType())])
+
+    def sink(batches: Any) -> Any:
+        n = sum(b.num_rows for b in batches)
+        yield pa.RecordBatch.from_pydict({"rows": [n]}, schema=pa.schema([("rows", pa.int64())]))
+
+    modes = {
+        "identity_arrow": (lambda it: it, df.schema, "noop"),
+        "arrow_sink (input only)": (sink, sink_schema, "collect"),
+        "check": (_summarize_batches(plan, False), _summary_spark_schema(), "collect"),
+        "split (no observe)": (_tag_batches(plan, "_violations"), tagged_schema, "noop"),
+    }
+    out: dict[str, Any] = {}
+    for name, (fn, schema, action) in modes.items():
+        acc = {k: sc.accumulator(0.0) for k in ("input_s", "ours_s", "output_s", "batches")}
+
+        def timed(batches: Any, fn: Any = fn, acc: Any = acc) -> Any:
+            clock = time.perf_counter
+            waited = 0.0
+            nb = 0
+
+            def source() -> Any:
+                nonlocal waited, nb
+                it = iter(batches)
+                while True:
+                    t0 = clock()
+                    try:
+                        b = next(it)
+                    except StopIteration:
+                        waited += clock() - t0
+                        return
+                    waited += clock() - t0
+                    nb += 1
+                    yield b
+
+            inner = fn(source())
+            busy = handed = 0.0
+            while True:
+                t0 = clock()
+                try:
+                    result = next(inner)
+                except StopIteration:
+                    busy += clock() - t0
+                    break
+                busy += clock() - t0
+                t1 = clock()
+                yield result
+                handed += clock() - t1
+            acc["input_s"].add(waited)
+            acc["ours_s"].add(busy - waited)
+            acc["output_s"].add(handed)
+            acc["batches"].add(nb)
+
+        mapped = df.mapInArrow(timed, schema)
+        runs = []
+        for _ in range(2):  # warm-up, then the measured run (accumulators reset in between)
+            for a in acc.values():
+                a.value = 0.0
+            t0 = time.perf_counter()
+            if action == "noop":
+                _noop(mapped)
+            else:
+                mapped.collect()
+            runs.append(time.perf_counter() - t0)
+        res = {k: round(a.value, 2) for k, a in acc.items()}
+        res["job_wall_s"] = round(runs[-1], 2)
+        res["worker_total_s"] = round(res["input_s"] + res["ours_s"] + res["output_s"], 2)
+        out[name] = res
+        print(f"  {name:26s} {res}", flush=True)
+    return out
+
+
+def _ipc_roundtrip(batch: Any) -> Any:
+    """What the worker does per batch for identity (read + write Arrow IPC): the serialization floor."""
+    import pyarrow as pa
+
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, batch.schema) as w:
+        w.write_batch(batch)
+    return pa.ipc.open_stream(sink.getvalue()).read_next_batch()
+
+
+# --------------------------------------------------------------------------------------------------
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--rows", type=int, required=True)
+    p.add_argument("--runs", type=int, default=3)
+    p.add_argument("--data", help="Parquet directory (default bench/data/enf-<rows>; generated if missing)")
+    p.add_argument("--variants", default=",".join(DEFAULT_VARIANTS), help=f"comma list of {ALL_VARIANTS}")
+    p.add_argument("--batch-sizes", default="10000,100000", help="spark.sql.execution.arrow.maxRecordsPerBatch")
+    p.add_argument("--max-load", type=float, default=2.5, help="wait while the 1-min load average is above")
+    p.add_argument("--max-foreign", type=float, default=0.5, help="... or other processes use more cores")
+    p.add_argument("--load-wait", type=float, default=300, help="max seconds to wait for quiet before a run")
+    p.add_argument("--retries", type=int, default=3, help="re-run a run disturbed by other processes")
+    p.add_argument("--retry-max-seconds", type=float, default=120, help="... unless it took longer than this")
+    p.add_argument("--out", help="results JSON (default bench/results/enforcement-<rows>.json)")
+    p.add_argument("--profile", action="store_true", help="cProfile the batch kernel instead of benchmarking")
+    p.add_argument("--profile-rows", default="10000,100000")
+    args = p.parse_args(argv)
+
+    names = [n.strip() for n in args.variants.split(",") if n.strip()]
+    unknown = [n for n in names if n not in ALL_VARIANTS]
+    if unknown:
+        p.error(f"unknown variants {unknown}; choose from {ALL_VARIANTS}")
+    data = Path(args.data or BENCH / "data" / f"enf-{args.rows}")
+
+    from spark_signature.session import get_spark
+
+    spark = get_spark(
+        "bench-enforcement",
+        master="local[2]",
+        conf={
+            "spark.ui.enabled": "false",
+            "spark.ui.showConsoleProgress": "false",
+            "spark.sql.shuffle.partitions": "2",
+            "spark.log.level": "ERROR",
+        },
+    )
+    try:
+        if not gen_data.meta_path(data).exists():
+            print(f"generating {data} ...", flush=True)
+            gen_data.generate(spark, args.rows, 0.001, data, files=gen_data.files_for(args.rows))
+        meta = gen_data.read_meta(data)
+        if meta["rows"] != args.rows:
+            p.error(f"{data} has {meta['rows']} rows, not {args.rows}")
+        # One Parquet file (one row group, ~40 MB) per partition: an even number of equal tasks for 2 cores.
+        biggest = max(f.stat().st_size for f in data.glob("*.parquet"))
+        spark.conf.set("spark.sql.files.maxPartitionBytes", str(int(biggest * 1.3)))
+        df = spark.read.parquet(str(data))
+        partitions = df.rdd.getNumPartitions()
+        jvm_pid = _jvm_pid(spark)
+        roots = [os.getpid(), *([jvm_pid] if jvm_pid else [])]
+
+        if args.profile:
+            result = {"rows": args.rows, "data": str(data), "machine": machine(spark), "load1_start": os.getloadavg(),
+                      "profile": profile(spark, df, [int(x) for x in args.profile_rows.split(",")], 20, 30),
+                      "worker_breakdown": {}}
+            for bs in [int(x) for x in args.batch_sizes.split(",")]:
+                print(f"\nworker breakdown, maxRecordsPerBatch={bs}", flush=True)
+                result["worker_breakdown"][str(bs)] = worker_breakdown(spark, df, bs)
+            result["load1_end"] = os.getloadavg()
+            out = Path(args.out or BENCH / "results" / f"profile-{args.rows}.json")
+            out.parent.mkdir(parents=True, exist_ok=True)
+            out.write_text(json.dumps(result, indent=2) + "\n")
+            print(f"wrote {out}")
+            return 0
+
+        variants = Variants(spark, df, meta)
+        result: dict[str, Any] = {
+            "rows": args.rows, "runs": args.runs, "data": str(data), "data_meta": meta,
+            "partitions": partitions, "variants": names, "machine": machine(spark),
+            "started": datetime.now(UTC).isoformat(timespec="seconds"),
+            "load_gate": {"max_load1": args.max_load, "max_foreign_cores": args.max_foreign,
+                          "max_wait_s": args.load_wait, "retries": args.retries,
+                          "retry_max_seconds": args.retry_max_seconds},
+            "memory_start": memory(spark, jvm_pid), "configs": [],
+        }
+        print(f"{args.rows:,} rows, {partitions} partitions, variants {names}", flush=True)
+        for bs in [int(x) for x in args.batch_sizes.split(",")]:
+            spark.conf.set("spark.sql.execution.arrow.maxRecordsPerBatch", str(bs))
+            print(f"maxRecordsPerBatch={bs}", flush=True)
+            cfg = run_config(spark, variants, names, args.runs, args, roots, jvm_pid)
+            cfg["maxRecordsPerBatch"] = bs
+            result["configs"].append(cfg)
+        result["finished"] = datetime.now(UTC).isoformat(timespec="seconds")
+        result["memory_end"] = memory(spark, jvm_pid)
+        table = markdown(result)
+        result["markdown"] = table
+        out = Path(args.out or BENCH / "results" / f"enforcement-{args.rows}.json")
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(result, indent=2) + "\n")
+        print(table)
+        print(f"\nwrote {out}")
+    finally:
+        spark.stop()
+    return 0
+
+
+def _jvm_pid(spark: Any) -> int | None:
+    with contextlib.suppress(Exception):
+        return int(spark.sparkContext._gateway.proc.pid)
+    with contextlib.suppress(Exception):
+        return int(spark.sparkContext._jvm.java.lang.ProcessHandle.current().pid())
+    return None
+
+
+if __name__ == "__main__":
+    sys.exit(main())
