@@ -214,14 +214,22 @@ def _rss_mb(pid: int) -> tuple[float | None, float | None]:
 
 
 def memory(spark: Any, jvm_pid: int | None) -> dict[str, Any]:
-    runtime = spark.sparkContext._jvm.java.lang.Runtime.getRuntime()
+    jvm = spark.sparkContext._jvm
+    runtime = jvm.java.lang.Runtime.getRuntime()
     used = (int(runtime.totalMemory()) - int(runtime.freeMemory())) / MB
+    gc_ms = gc_count = 0
+    with contextlib.suppress(Exception):
+        for bean in jvm.java.lang.management.ManagementFactory.getGarbageCollectorMXBeans():
+            gc_ms += max(0, int(bean.getCollectionTime()))
+            gc_count += max(0, int(bean.getCollectionCount()))
     py_rss, _ = _rss_mb(os.getpid())
     out: dict[str, Any] = {
         "driver_py_maxrss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
         "driver_py_rss_mb": round(py_rss or 0, 1),
         "jvm_heap_used_mb": round(used, 1),
         "jvm_heap_committed_mb": round(int(runtime.totalMemory()) / MB, 1),
+        "jvm_gc_total_s": round(gc_ms / 1000, 2),  # cumulative since the JVM started
+        "jvm_gc_count": gc_count,
     }
     if jvm_pid:
         rss, hwm = _rss_mb(jvm_pid)
@@ -496,61 +504,133 @@ def ratios(result: dict[str, Any]) -> dict[str, Any]:
     v = result["variants"]
     out = {}
     for name, (num, den, op, bound) in TARGETS.items():
-        if num not in v or den not in v:
+        if "median_s" not in v.get(num, {}) or "median_s" not in v.get(den, {}):
             continue
         med = v[num]["median_s"] / v[den]["median_s"]
         # Per-round ratios (the two variants ran back to back in the same round): their range is the spread.
-        per_round = [a / b for a, b in zip(v[num]["times_s"], v[den]["times_s"], strict=True)]
+        per_round = [a / b for a, b in zip(v[num]["times_s"], v[den]["times_s"], strict=False)]
         met = med <= bound if op == "<=" else med >= bound
         out[name] = {"ratio": round(med, 2), "per_round_min": round(min(per_round), 2),
                      "per_round_max": round(max(per_round), 2), "target": f"{op} {bound}", "met": met}
     return out
 
 
+TCP_COUNTERS = ("TcpRetransSegs", "TcpExtTCPTimeouts", "TcpExtTCPLossProbes", "TcpExtTCPRcvCollapsed",
+                "TcpExtRcvPruned")
+
+
+def tcp_counters() -> dict[str, int]:
+    """System-wide TCP counters (the JVM and its Python workers talk over loopback TCP)."""
+    out: dict[str, int] = {}
+    for path, prefix in (("/proc/net/snmp", "Tcp"), ("/proc/net/netstat", "TcpExt")):
+        with contextlib.suppress(OSError):
+            lines = Path(path).read_text().splitlines()
+            for head, vals in zip(lines[::2], lines[1::2], strict=False):
+                name = head.split(":", 1)[0]
+                if name != prefix:
+                    continue
+                for k, v in zip(head.split()[1:], vals.split()[1:], strict=False):
+                    key = f"{prefix}{k}" if prefix == "Tcp" else f"TcpExt{k}"
+                    if key in TCP_COUNTERS:
+                        out[key] = int(v)
+    return out
+
+
+class Watchdog:
+    """Cancel every Spark job if an action takes longer than ``seconds`` (a hung Python worker must not
+    stall the whole benchmark)."""
+
+    def __init__(self, spark: Any, seconds: float) -> None:
+        import threading
+
+        self.fired = False
+        self.seconds = seconds
+        self._timer = threading.Timer(seconds, self._fire, args=(spark,))
+        self._timer.daemon = True
+
+    def _fire(self, spark: Any) -> None:
+        self.fired = True
+        print(f"    !! watchdog: no result after {self.seconds:.0f}s, cancelling all jobs", flush=True)
+        spark.sparkContext.cancelAllJobs()
+
+    def __enter__(self) -> Watchdog:
+        self._timer.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._timer.cancel()
+
+
+def _guarded(spark: Any, fn: Callable[[], dict[str, Any]], seconds: float) -> tuple[dict[str, Any] | None, float]:
+    """Run one variant under the watchdog: (verification info, or None on a timeout; seconds)."""
+    with Watchdog(spark, seconds) as dog:
+        t0 = time.perf_counter()
+        try:
+            info = fn()
+        except Exception:
+            if not dog.fired:
+                raise
+            info = None
+        return info, time.perf_counter() - t0
+
+
 def run_config(spark: Any, variants: Variants, names: list[str], runs: int, args: argparse.Namespace,
-               roots: list[int], jvm_pid: int | None) -> dict[str, Any]:
+               roots: list[int], jvm_pid: int | None, save: Callable[[dict[str, Any]], None]) -> dict[str, Any]:
     res: dict[str, Any] = {"variants": {n: {"times_s": [], "load1": [], "foreign_cores": [], "our_cores": [],
-                                            "quiet": []} for n in names}}
+                                            "quiet": [], "tcp": []} for n in names}}
     fns: dict[str, Callable[[], dict[str, Any]]] = {n: getattr(variants, n) for n in names}
     print("  warm-up", flush=True)
     for n in names:
-        t0 = time.perf_counter()
-        info = fns[n]()
-        res["variants"][n]["warmup_s"] = round(time.perf_counter() - t0, 3)
-        res["variants"][n]["verify"] = info
-        print(f"    {n:18s} {res['variants'][n]['warmup_s']:8.2f}s  {info}", flush=True)
+        info, dt = _guarded(spark, fns[n], args.warmup_timeout)
+        entry = res["variants"][n]
+        entry["warmup_s"] = round(dt, 3)
+        entry["verify"] = info if info is not None else {"timeout": True}
+        print(f"    {n:18s} {dt:8.2f}s  {entry['verify']}", flush=True)
         if info and not info.get("ok", True):
             print(f"    !! {n}: counts do not match the generated table: {info}", flush=True)
+    save(res)
     for r in range(runs):
         print(f"  round {r + 1}/{runs}", flush=True)
         for n in names:
             entry = res["variants"][n]
+            timeout = max(args.min_run_timeout, args.timeout_factor * entry["warmup_s"])
             for attempt in range(args.retries + 1):
                 q = wait_for_quiet(roots, args.max_load, args.max_foreign, args.load_wait)
+                tcp0 = tcp_counters()
                 with CpuMeter(roots) as meter:
-                    t0 = time.perf_counter()
-                    info = fns[n]()
-                    dt = time.perf_counter() - t0
+                    info, dt = _guarded(spark, fns[n], timeout)
+                tcp = {k: v - tcp0.get(k, 0) for k, v in tcp_counters().items()}
                 load1 = round(os.getloadavg()[0], 2)
                 disturbed = meter.foreign_cores > args.max_foreign
+                hung = info is None
                 print(f"    {n:18s} {dt:8.2f}s  load1 {q['load1_before']:.2f}->{load1:.2f}  "
-                      f"foreign {meter.foreign_cores:.2f} cores  ours {meter.our_cores:.2f}"
-                      + ("  DISTURBED" if disturbed else ""), flush=True)
+                      f"foreign {meter.foreign_cores:.2f} cores  ours {meter.our_cores:.2f}  "
+                      f"tcp retrans {tcp.get('TcpRetransSegs', 0)} rto {tcp.get('TcpExtTCPTimeouts', 0)}"
+                      + ("  DISTURBED" if disturbed else "") + ("  TIMEOUT" if hung else ""), flush=True)
+                if hung:
+                    entry.setdefault("timeouts", []).append(
+                        {"after_s": round(dt, 1), "tcp": tcp, "foreign_cores": round(meter.foreign_cores, 2)})
+                    continue
                 if not disturbed or attempt == args.retries or dt > args.retry_max_seconds:
                     break
                 entry.setdefault("discarded", []).append(
                     {"time_s": round(dt, 3), "foreign_cores": round(meter.foreign_cores, 2), "load1": load1})
                 print("      ... retrying (other processes used the CPU during the run)", flush=True)
+            if info is None:  # every attempt timed out: no time for this round
+                continue
             entry["times_s"].append(round(dt, 3))
             entry["load1"].append(load1)
             entry["foreign_cores"].append(round(meter.foreign_cores, 2))
             entry["our_cores"].append(round(meter.our_cores, 2))
             entry["quiet"].append(q["quiet"] and not disturbed)
+            entry["tcp"].append(tcp)
             if info and not info.get("ok", True):
                 entry.setdefault("verify_failures", []).append(info)
             entry["memory"] = memory(spark, jvm_pid)
+        save(res)
     for n in names:
-        res["variants"][n].update(summarize(res["variants"][n]["times_s"]))
+        if res["variants"][n]["times_s"]:
+            res["variants"][n].update(summarize(res["variants"][n]["times_s"]))
     res["ratios"] = ratios(res)
     return res
 
@@ -565,6 +645,9 @@ def markdown(result: dict[str, Any]) -> str:
         lines.append("|---|---:|---:|---:|---:|---:|---|---|")
         scan = cfg["variants"].get("scan", {}).get("median_s")
         for n, v in cfg["variants"].items():
+            if "median_s" not in v:
+                lines.append(f"| {n} | no completed run | | | | | | |")
+                continue
             x = f"{v['median_s'] / scan:.2f}" if scan else ""
             lines.append(
                 f"| {n} | {v['median_s']:.2f} | {v['min_s']:.2f}–{v['max_s']:.2f} | {v['spread_pct']:.0f}% | "
@@ -759,6 +842,33 @@ def worker_breakdown(spark: Any, df: Any, batch_size: int) -> dict[str, Any]:
     return out
 
 
+def mlflow_breakdown(df: Any, n: int, repeat: int = 3) -> dict[str, Any]:
+    """Time ``mlflow.models.validate_schema`` on one clean pandas batch (as ``mapInPandas`` gets it), whole
+    schema and one column at a time: where MLflow's enforcement spends its time."""
+    import mlflow.models
+    from mlflow.types import Schema as MlflowSchema
+
+    pdf = df.where(f"NOT ({BAD_ROW})").limit(n).toPandas()
+    full = gen_data.mlflow_signature()
+
+    def timeit(fn: Callable[[], Any]) -> float:
+        t0 = time.perf_counter()
+        for _ in range(repeat):
+            fn()
+        return (time.perf_counter() - t0) / repeat * 1000
+
+    out: dict[str, Any] = {"rows": len(pdf), "all_columns_ms": round(
+        timeit(lambda: mlflow.models.validate_schema(pdf, full)), 1)}
+    per: dict[str, float] = {}
+    for spec in full.inputs:
+        one = MlflowSchema([spec])
+        sub = pdf[[spec.name]]
+        per[spec.name] = round(timeit(lambda one=one, sub=sub: mlflow.models.validate_schema(sub, one)), 2)
+    out["per_column_ms"] = per
+    print(f"  mlflow validate_schema on {len(pdf)} rows: {out}", flush=True)
+    return out
+
+
 def _ipc_roundtrip(batch: Any) -> Any:
     """What the worker does per batch for identity (read + write Arrow IPC): the serialization floor."""
     import pyarrow as pa
@@ -784,6 +894,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--load-wait", type=float, default=300, help="max seconds to wait for quiet before a run")
     p.add_argument("--retries", type=int, default=3, help="re-run a run disturbed by other processes")
     p.add_argument("--retry-max-seconds", type=float, default=120, help="... unless it took longer than this")
+    p.add_argument("--warmup-timeout", type=float, default=1800, help="cancel a warm-up run after this")
+    p.add_argument("--min-run-timeout", type=float, default=300, help="cancel a timed run after max(this, ...")
+    p.add_argument("--timeout-factor", type=float, default=5, help="... this x its warm-up time); re-run it")
     p.add_argument("--out", help="results JSON (default bench/results/enforcement-<rows>.json)")
     p.add_argument("--profile", action="store_true", help="cProfile the batch kernel instead of benchmarking")
     p.add_argument("--profile-rows", default="10000,100000")
@@ -829,6 +942,7 @@ def main(argv: list[str] | None = None) -> int:
             for bs in [int(x) for x in args.batch_sizes.split(",")]:
                 print(f"\nworker breakdown, maxRecordsPerBatch={bs}", flush=True)
                 result["worker_breakdown"][str(bs)] = worker_breakdown(spark, df, bs)
+            result["mlflow_breakdown"] = mlflow_breakdown(df, 10000)
             result["load1_end"] = os.getloadavg()
             out = Path(args.out or BENCH / "results" / f"profile-{args.rows}.json")
             out.parent.mkdir(parents=True, exist_ok=True)
@@ -847,19 +961,29 @@ def main(argv: list[str] | None = None) -> int:
             "memory_start": memory(spark, jvm_pid), "configs": [],
         }
         print(f"{args.rows:,} rows, {partitions} partitions, variants {names}", flush=True)
+        out = Path(args.out or BENCH / "results" / f"enforcement-{args.rows}.json")
+        out.parent.mkdir(parents=True, exist_ok=True)
+        partial = out.with_suffix(".json.tmp")  # gitignored; rewritten after every round
+
+        def save(cfg: dict[str, Any] | None = None) -> None:
+            snapshot = dict(result, configs=[*result["configs"], *([cfg] if cfg else [])], complete=False)
+            partial.write_text(json.dumps(snapshot, indent=2, default=str) + "\n")
+
         for bs in [int(x) for x in args.batch_sizes.split(",")]:
             spark.conf.set("spark.sql.execution.arrow.maxRecordsPerBatch", str(bs))
             print(f"maxRecordsPerBatch={bs}", flush=True)
-            cfg = run_config(spark, variants, names, args.runs, args, roots, jvm_pid)
+            cfg = run_config(spark, variants, names, args.runs, args, roots, jvm_pid,
+                             lambda res, bs=bs: save(dict(res, maxRecordsPerBatch=bs)))
             cfg["maxRecordsPerBatch"] = bs
             result["configs"].append(cfg)
+            save()
         result["finished"] = datetime.now(UTC).isoformat(timespec="seconds")
         result["memory_end"] = memory(spark, jvm_pid)
+        result["complete"] = True
         table = markdown(result)
         result["markdown"] = table
-        out = Path(args.out or BENCH / "results" / f"enforcement-{args.rows}.json")
-        out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(json.dumps(result, indent=2) + "\n")
+        partial.unlink(missing_ok=True)
         print(table)
         print(f"\nwrote {out}")
     finally:
