@@ -1,15 +1,19 @@
-"""THE rule table: which found (Arrow) type converts to which declared DataType, and what `required` means.
+"""THE rule table: which found type converts to which declared DataType, and what `required` means.
 
-Both engines execute this table: the local engine (pandas/numpy/dicts converted to Arrow) and the Spark
-engine (Arrow record batches inside ``mapInArrow``). Spark columns are typed, so every decision that
-depends only on the types is taken here, on the driver, before any data moves. The only per-value
-rules are listed in :class:`ValueCheck` and the null policy in :func:`null_is_violation`.
+Every engine executes this table: the local engine (pandas/numpy/dicts converted to Arrow), the Arrow
+kernels inside ``mapInArrow``, and the native Spark expressions. Found types are classified into
+:class:`Found` kinds (:func:`spark_signature.arrow_types.classify`), and every decision that depends only
+on the types is taken here, on the driver, before any data moves. The only per-value rules are listed
+in :class:`ValueCheck` and the null policy in :func:`null_is_violation`.
 
 The table is derived from MLflow's ``_enforce_mlflow_datatype`` (mlflow 3.17): upcasts within a kind,
 (u)int up to 32 bits to double, int64 to float/double only when every value is 0 or 1, decimal to
 double, date/timestamp to datetime. Where MLflow accepts a column only because pandas stores it as
-``object`` (decimals, dates or bytes passing a ``string``/``boolean`` spec) we refuse; see
-``docs/deviations.md``.
+``object`` (decimals, dates or bytes passing a ``string``/``boolean`` spec) we refuse; and a decimal
+wider than 15 digits converts to double only value by value, where the value survives (MLflow converts
+it whatever it loses; ``compat="mlflow"`` does too). See ``docs/deviations.md``.
+
+Pure Python: no Spark, no Arrow.
 """
 
 from __future__ import annotations
@@ -17,9 +21,26 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-import pyarrow as pa
+from spark_signature.types import AnyType, Compat, DataType
 
-from spark_signature.types import DataType
+__all__ = [
+    "CONVERSIONS",
+    "MAX_EXACT_DECIMAL_PRECISION",
+    "MLFLOW_CONVERSIONS",
+    "Compat",
+    "Conversion",
+    "Decision",
+    "Found",
+    "ValueCheck",
+    "decide",
+    "describe_expected",
+    "markdown_table",
+    "null_is_violation",
+]
+
+#: A decimal with at most this many significant digits survives a round trip through a double
+#: (IEEE 754 binary64 guarantees 15 decimal digits, C's ``DBL_DIG``).
+MAX_EXACT_DECIMAL_PRECISION = 15
 
 
 class Found(StrEnum):
@@ -37,17 +58,22 @@ class Found(StrEnum):
     FLOAT16 = "float16"
     FLOAT32 = "float32"
     FLOAT64 = "float64"
-    DECIMAL = "decimal"
+    DECIMAL = "decimal"  # precision <= 15: every value survives a conversion to double
+    DECIMAL_WIDE = "decimal_wide"  # precision > 15: some values may not
     STRING = "string"
     BINARY = "binary"
     DATE = "date"
-    TIMESTAMP = "timestamp"
-    TIMESTAMP_TZ = "timestamp_tz"
+    TIMESTAMP = "timestamp"  # naive (pandas), or Spark's TimestampType
+    TIMESTAMP_NTZ = "timestamp_ntz"  # Spark's TimestampNTZType
+    TIMESTAMP_TZ = "timestamp_tz"  # a tz-aware pandas column
     NULL = "null"
     LIST = "list"
     STRUCT = "struct"
     MAP = "map"
     OTHER = "other"
+
+
+COMPOSITE_KINDS = frozenset({Found.LIST, Found.STRUCT, Found.MAP})
 
 
 class Decision(StrEnum):
@@ -59,13 +85,15 @@ class Decision(StrEnum):
 
 class ValueCheck(StrEnum):
     ZERO_OR_ONE = "zero_or_one"  # MLflow: int64 -> float/double only for 0/1 values (PR #13036)
+    EXACT_DOUBLE = "exact_double"  # a decimal value must survive the conversion to double
 
 
 @dataclass(frozen=True)
 class Conversion:
     decision: Decision
     check: ValueCheck | None = None
-    hint: str | None = None
+    hint: str | None = None  # why a refusal, and what to do
+    warning: str | None = None  # what the user should know when the plan takes this conversion
 
     @property
     def accepted(self) -> bool:
@@ -78,6 +106,14 @@ MISSING_VALUES_HINT = (
     "and keep it integer in Spark (spark_signature checks nulls per row)."
 )
 TZ_HINT = "Please ensure that the input data of datetime column only contains timezone-naive datetime objects."
+DECIMAL_CHECKED = (
+    "{type} has more than 15 significant digits: values that do not survive the conversion to double are "
+    "refused per row (rule unsafe_cast); cast the column to double in Spark to accept the rounding"
+)
+DECIMAL_LOSSY = (
+    "{type} has more than 15 significant digits: converted to double as MLflow does, values may lose "
+    "precision (compat='mlflow'; the default mode refuses such values per row)"
+)
 
 _ACCEPT = Conversion(Decision.ACCEPT)
 _WIDEN = Conversion(Decision.WIDEN)
@@ -101,14 +137,22 @@ CONVERSIONS: dict[tuple[Found, DataType], Conversion] = {
     (Found.FLOAT32, D.double): _WIDEN,
     (Found.FLOAT64, D.double): _ACCEPT,
     (Found.DECIMAL, D.double): _WIDEN,
+    (Found.DECIMAL_WIDE, D.double): Conversion(Decision.VALUE_CHECK, ValueCheck.EXACT_DOUBLE,
+                                               warning=DECIMAL_CHECKED),
     (Found.STRING, D.string): _ACCEPT,
     (Found.STRING, D.binary): _WIDEN,
     (Found.BINARY, D.binary): _ACCEPT,
     (Found.DATE, D.datetime): _WIDEN,
     (Found.TIMESTAMP, D.datetime): _ACCEPT,
+    (Found.TIMESTAMP_NTZ, D.datetime): _WIDEN,
     (Found.TIMESTAMP_TZ, D.datetime): Conversion(Decision.REFUSE, hint=TZ_HINT),
     # An all-null column has no type of its own: it is accepted, and the null policy decides per row.
     **{(Found.NULL, t): _WIDEN for t in DataType},
+}
+
+#: Where ``compat="mlflow"`` decides otherwise: MLflow converts any decimal to double.
+MLFLOW_CONVERSIONS: dict[tuple[Found, DataType], Conversion] = {
+    (Found.DECIMAL_WIDE, D.double): Conversion(Decision.WIDEN, warning=DECIMAL_LOSSY),
 }
 
 #: Extra hints for refusals, keyed like CONVERSIONS.
@@ -119,64 +163,16 @@ REFUSAL_HINTS: dict[tuple[Found, DataType], str] = {
 }
 
 
-def decide(found: Found, target: DataType) -> Conversion:
+def decide(found: Found, target: DataType, compat: Compat | str = Compat.STRICT) -> Conversion:
     """The table lookup; a refusal carries the most helpful hint we have."""
-    conversion = CONVERSIONS.get((found, target))
+    conversion = None
+    if Compat(compat) is Compat.MLFLOW:
+        conversion = MLFLOW_CONVERSIONS.get((found, target))
+    if conversion is None:
+        conversion = CONVERSIONS.get((found, target))
     if conversion is not None:
         return conversion
     return Conversion(Decision.REFUSE, hint=REFUSAL_HINTS.get((found, target)))
-
-
-def classify(arrow_type: pa.DataType, *, spark: bool = False) -> Found:
-    """Map an Arrow type to its :class:`Found` kind.
-
-    ``spark=True``: Spark's TimestampType reaches Arrow tz-aware (the session time zone); MLflow sees it
-    as naive local time after ``toPandas``, so it counts as a plain timestamp there.
-    """
-    t = arrow_type
-    if pa.types.is_dictionary(t):
-        return Found.OTHER  # pandas categoricals: MLflow refuses them for every type
-    simple = {
-        pa.bool_(): Found.BOOL,
-        pa.int8(): Found.INT8,
-        pa.int16(): Found.INT16,
-        pa.int32(): Found.INT32,
-        pa.int64(): Found.INT64,
-        pa.uint8(): Found.UINT8,
-        pa.uint16(): Found.UINT16,
-        pa.uint32(): Found.UINT32,
-        pa.uint64(): Found.UINT64,
-        pa.float16(): Found.FLOAT16,
-        pa.float32(): Found.FLOAT32,
-        pa.float64(): Found.FLOAT64,
-        pa.null(): Found.NULL,
-    }
-    if t in simple:
-        return simple[t]
-    if pa.types.is_decimal(t):
-        return Found.DECIMAL
-    if pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_string_view(t):
-        return Found.STRING
-    if pa.types.is_binary(t) or pa.types.is_large_binary(t) or pa.types.is_fixed_size_binary(t):
-        return Found.BINARY
-    if pa.types.is_date(t):
-        return Found.DATE
-    if pa.types.is_timestamp(t):
-        return Found.TIMESTAMP if (t.tz is None or spark) else Found.TIMESTAMP_TZ
-    if pa.types.is_map(t):
-        return Found.MAP
-    if pa.types.is_list(t) or pa.types.is_large_list(t) or pa.types.is_fixed_size_list(t):
-        return Found.LIST
-    if pa.types.is_struct(t):
-        return Found.STRUCT
-    return Found.OTHER
-
-
-class Compat(StrEnum):
-    """How `required` is read. STRICT is ours; MLFLOW reproduces MLflow's decisions."""
-
-    STRICT = "strict"
-    MLFLOW = "mlflow"
 
 
 def null_is_violation(target: object, required: bool, compat: Compat, *, position: str = "column") -> bool:
@@ -192,8 +188,6 @@ def null_is_violation(target: object, required: bool, compat: Compat, *, positio
       hint), whatever `required` says. Properties, map values (MLflow checks each value as a scalar with
       the map's flag) and composite values follow `required`.
     """
-    from spark_signature.types import AnyType
-
     if isinstance(target, AnyType):
         return False
     if compat is Compat.STRICT or position in ("property", "map_value") or not isinstance(target, DataType):
@@ -209,15 +203,23 @@ def describe_expected(target: object, required: bool) -> str:
 
 def markdown_table() -> str:
     """The conversion table as Markdown (docs/enforcement.md embeds it; a test keeps the two equal)."""
-    marks = {Decision.ACCEPT: "ok", Decision.WIDEN: "widen", Decision.VALUE_CHECK: "0/1 only", Decision.REFUSE: "✗"}
+    marks = {Decision.ACCEPT: "ok", Decision.WIDEN: "widen", Decision.REFUSE: "✗"}
+    checks = {ValueCheck.ZERO_OR_ONE: "0/1 only", ValueCheck.EXACT_DOUBLE: "exact values only"}
     targets = list(DataType)
     lines = [
         "| found \\ declared | " + " | ".join(t.name for t in targets) + " |",
         "|---" * (len(targets) + 1) + "|",
     ]
     for found in Found:
-        if found in (Found.LIST, Found.STRUCT, Found.MAP, Found.OTHER):
+        if found in (*COMPOSITE_KINDS, Found.OTHER):
             continue
-        cells = [marks[decide(found, t).decision] for t in targets]
+        cells = []
+        for t in targets:
+            c = decide(found, t)
+            cell = checks[c.check] if c.check is not None else marks[c.decision]
+            mlflow = decide(found, t, Compat.MLFLOW)
+            if mlflow != c:
+                cell += f" (mlflow: {checks[mlflow.check] if mlflow.check else marks[mlflow.decision]})"
+            cells.append(cell)
         lines.append(f"| {found.value} | " + " | ".join(cells) + " |")
     return "\n".join(lines)

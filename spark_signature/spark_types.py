@@ -3,8 +3,10 @@
 Two ``isinstance`` ladders, one per direction, each ending in a :class:`TypeMappingError` that names
 the column path, the type, and what to do. The full table, with the reasons, is ``docs/types.md``.
 
-Path grammar used in errors: a struct field is ``parent.field``, an array element ``parent[]`` and a
-map value ``parent{}``; e.g. ``features.items[].price``.
+Paths in errors follow :mod:`spark_signature.paths` (``features.items[].price``, ``m{}``).
+
+This module owns the DataType <-> Spark table (:data:`DATATYPE_TO_SPARK`; ``DataType.to_spark`` derives
+from it) and the tensor dtype <-> Spark element type table (:data:`TENSOR_ELEMENT_TYPES`).
 
 Nullability: ``required`` <-> ``nullable=False`` for top-level columns and for Object properties
 (struct fields). Array elements and map values carry no ``required`` flag in the signature, so the
@@ -20,7 +22,9 @@ from typing import Any
 import numpy as np
 from pyspark.sql import types as T
 
+from spark_signature import paths
 from spark_signature.errors import TypeMappingError
+from spark_signature.rules import MAX_EXACT_DECIMAL_PRECISION
 from spark_signature.types import (
     AnyType,
     Array,
@@ -35,18 +39,19 @@ from spark_signature.types import (
 )
 
 __all__ = [
+    "DATATYPE_TO_SPARK",
     "MAX_EXACT_DECIMAL_PRECISION",
+    "TENSOR_ELEMENT_TYPES",
+    "datatype_of_spark_instance",
     "from_spark_schema",
     "from_spark_type",
     "is_lossy_decimal",
+    "is_vector_udt",
+    "tensor_dtype_of",
     "tensor_to_spark_type",
     "to_spark_schema",
     "to_spark_type",
 ]
-
-#: A decimal with at most this many significant digits survives a round trip through a double
-#: (IEEE 754 binary64 guarantees 15 decimal digits, C's ``DBL_DIG``).
-MAX_EXACT_DECIMAL_PRECISION = 15
 
 _CAST_HINT = (
     "Cast it in SQL to a supported type before applying the signature, e.g. "
@@ -54,17 +59,32 @@ _CAST_HINT = (
     "`named_struct` / `transform`), or drop the column."
 )
 
-# Signature DataType name -> Spark type (MLflow's DataType.to_spark).
-_DATATYPE_TO_SPARK: dict[str, type[T.DataType]] = {
-    "boolean": T.BooleanType,
-    "integer": T.IntegerType,
-    "long": T.LongType,
-    "float": T.FloatType,
-    "double": T.DoubleType,
-    "string": T.StringType,
-    "binary": T.BinaryType,
-    "datetime": T.TimestampType,
+#: Signature DataType -> Spark type (MLflow's DataType.to_spark).
+DATATYPE_TO_SPARK: dict[DataType, type[T.DataType]] = {
+    DataType.boolean: T.BooleanType,
+    DataType.integer: T.IntegerType,
+    DataType.long: T.LongType,
+    DataType.float: T.FloatType,
+    DataType.double: T.DoubleType,
+    DataType.string: T.StringType,
+    DataType.binary: T.BinaryType,
+    DataType.datetime: T.TimestampType,
 }
+
+#: Tensor element dtype <-> Spark element type. Both directions for the numeric dtypes (array columns of
+#: these Spark types are tensor candidates in inference); numpy -> Spark only for the rest.
+TENSOR_ELEMENT_TYPES: tuple[tuple[np.dtype, type[T.DataType], bool], ...] = (
+    (np.dtype("bool"), T.BooleanType, False),
+    (np.dtype("int8"), T.ByteType, True),
+    (np.dtype("int16"), T.ShortType, True),
+    (np.dtype("int32"), T.IntegerType, True),
+    (np.dtype("int64"), T.LongType, True),
+    (np.dtype("float32"), T.FloatType, True),
+    (np.dtype("float64"), T.DoubleType, True),
+    (np.dtype("str"), T.StringType, False),
+    (np.dtype("bytes"), T.BinaryType, False),
+    (np.dtype("datetime64[ns]"), T.TimestampType, False),
+)
 
 # Spark atomic type -> signature DataType name. Checked with isinstance, in this order.
 _SPARK_TO_DATATYPE: tuple[tuple[tuple[type[T.DataType], ...], str], ...] = (
@@ -80,10 +100,6 @@ _SPARK_TO_DATATYPE: tuple[tuple[tuple[type[T.DataType], ...], str], ...] = (
 )
 
 _STRING_KEY_TYPES = (T.StringType, T.CharType, T.VarcharType)
-
-
-def _child(path: str, name: Any) -> str:
-    return f"{path}.{name}" if path else str(name)
 
 
 def _where(path: str) -> str:
@@ -109,7 +125,7 @@ def to_spark_type(spec_type: Any, path: str = "") -> T.DataType:
     elements and map values are always nullable. ``path`` only labels errors.
     """
     if isinstance(spec_type, DataType):
-        return _DATATYPE_TO_SPARK[spec_type.name]()
+        return DATATYPE_TO_SPARK[spec_type]()
     if isinstance(spec_type, str):  # a DataType name, as MLflow's constructors accept
         try:
             spec_type = DataType[spec_type]
@@ -118,20 +134,20 @@ def to_spark_type(spec_type: Any, path: str = "") -> T.DataType:
                 f"{_where(path)}: unknown signature type name {spec_type!r}.",
                 path=path or None,
                 found=spec_type,
-                expected=sorted(_DATATYPE_TO_SPARK),
-                hint=f"Use one of {sorted(_DATATYPE_TO_SPARK)}, or an Array/Object/Map/AnyType.",
+                expected=sorted(t.name for t in DATATYPE_TO_SPARK),
+                hint=f"Use one of {sorted(t.name for t in DATATYPE_TO_SPARK)}, or an Array/Object/Map/AnyType.",
             ) from None
-        return _DATATYPE_TO_SPARK[spec_type.name]()
+        return DATATYPE_TO_SPARK[spec_type]()
     if isinstance(spec_type, SparkMLVector):  # before Array: it is an Array(double) subclass in MLflow
         return T.ArrayType(T.DoubleType(), containsNull=True)
     if isinstance(spec_type, Array):
-        return T.ArrayType(to_spark_type(spec_type.dtype, f"{path}[]"), containsNull=True)
+        return T.ArrayType(to_spark_type(spec_type.dtype, paths.any_element(path)), containsNull=True)
     if isinstance(spec_type, Object):
         return T.StructType(
             [
                 T.StructField(
                     str(prop.name),
-                    to_spark_type(prop.dtype, _child(path, prop.name)),
+                    to_spark_type(prop.dtype, paths.field(path, prop.name)),
                     nullable=not prop.required,
                 )
                 for prop in spec_type.properties
@@ -139,7 +155,7 @@ def to_spark_type(spec_type: Any, path: str = "") -> T.DataType:
         )
     if isinstance(spec_type, Map):
         return T.MapType(
-            T.StringType(), to_spark_type(spec_type.value_type, f"{path}{{}}"), valueContainsNull=True
+            T.StringType(), to_spark_type(spec_type.value_type, paths.any_value(path)), valueContainsNull=True
         )
     if isinstance(spec_type, AnyType):
         return T.VariantType()
@@ -153,19 +169,9 @@ def to_spark_type(spec_type: Any, path: str = "") -> T.DataType:
 
 
 def _numpy_to_spark(dtype: np.dtype, path: str) -> T.DataType:
-    kind, size = dtype.kind, dtype.itemsize
-    if kind == "b":
-        return T.BooleanType()
-    if kind == "i" and size in (1, 2, 4, 8):
-        return {1: T.ByteType, 2: T.ShortType, 4: T.IntegerType, 8: T.LongType}[size]()
-    if kind == "f" and size in (4, 8):
-        return T.FloatType() if size == 4 else T.DoubleType()
-    if kind == "U":
-        return T.StringType()
-    if kind == "S":
-        return T.BinaryType()
-    if kind == "M":
-        return T.TimestampType()
+    for np_dtype, spark_class, _ in TENSOR_ELEMENT_TYPES:
+        if dtype == np_dtype or (dtype.kind in "USM" and dtype.kind == np_dtype.kind):
+            return spark_class()
     raise TypeMappingError(
         f"{_where(path)}: tensor dtype {dtype} has no Spark element type.",
         path=path or None,
@@ -213,12 +219,26 @@ def to_spark_schema(schema: Schema) -> T.StructType:
 # ------------------------------------------------------------------------------------------------
 
 
+def tensor_dtype_of(spark_type: T.DataType) -> np.dtype | None:
+    """The numpy dtype of a numeric Spark element type (a tensor candidate's elements); else None."""
+    for np_dtype, spark_class, numeric in TENSOR_ELEMENT_TYPES:
+        if numeric and type(spark_type) is spark_class:
+            return np_dtype
+    return None
+
+
+def datatype_of_spark_instance(value: Any) -> DataType | None:
+    """The DataType whose Spark type ``value`` (a Spark type *object*, e.g. ``LongType()``) is; else None."""
+    return next((t for t, spark_class in DATATYPE_TO_SPARK.items() if isinstance(value, spark_class)), None)
+
+
 def is_lossy_decimal(spark_type: T.DataType) -> bool:
     """True for a ``DecimalType`` whose precision exceeds 15 digits: it may not survive as ``double``."""
     return isinstance(spark_type, T.DecimalType) and spark_type.precision > MAX_EXACT_DECIMAL_PRECISION
 
 
-def _is_vector_udt(spark_type: T.DataType) -> bool:
+def is_vector_udt(spark_type: T.DataType) -> bool:
+    """A ``pyspark.ml`` vector column (its UDT)."""
     try:
         from pyspark.ml.linalg import VectorUDT
     except ImportError:  # pragma: no cover - pyspark.ml needs numpy, which we depend on
@@ -245,7 +265,7 @@ def from_spark_type(spark_type: T.DataType, path: str = "") -> Any:
         if isinstance(spark_type, spark_classes):
             return DataType[name]
     if isinstance(spark_type, T.ArrayType):
-        return Array(from_spark_type(spark_type.elementType, f"{path}[]"))
+        return Array(from_spark_type(spark_type.elementType, paths.any_element(path)))
     if isinstance(spark_type, T.StructType):
         return Object(_properties(spark_type, path))
     if isinstance(spark_type, T.MapType):
@@ -256,11 +276,11 @@ def from_spark_type(spark_type: T.DataType, path: str = "") -> Any:
                 hint="Signature maps have string keys only. Cast the keys in SQL, e.g. "
                 "`transform_keys(<column>, (k, v) -> CAST(k AS STRING))`.",
             )
-        return Map(from_spark_type(spark_type.valueType, f"{path}{{}}"))
+        return Map(from_spark_type(spark_type.valueType, paths.any_value(path)))
     if isinstance(spark_type, (T.VariantType, T.NullType)):
         return AnyType()
     if isinstance(spark_type, T.UserDefinedType):
-        if _is_vector_udt(spark_type):
+        if is_vector_udt(spark_type):
             return SparkMLVector()
         raise _unsupported(
             spark_type,
@@ -285,8 +305,8 @@ def _properties(struct: T.StructType, path: str) -> list[Property]:
     return [
         Property(
             field.name,
-            from_spark_type(field.dataType, _child(path, field.name)),
-            required=_required(field),
+            from_spark_type(field.dataType, paths.field(path, field.name)),
+            required=_field_required(field),
         )
         for field in struct.fields
     ]
@@ -296,7 +316,7 @@ def _is_null(field: T.StructField) -> bool:
     return isinstance(field.dataType, T.NullType)
 
 
-def _required(field: T.StructField) -> bool:
+def _field_required(field: T.StructField) -> bool:
     return not field.nullable and not _is_null(field)
 
 
@@ -334,7 +354,7 @@ def from_spark_schema(struct: T.StructType, *, required_from_nullable: bool = Tr
             ColSpec(
                 from_spark_type(field.dataType, field.name),
                 name=field.name,
-                required=_required(field) if required_from_nullable else not _is_null(field),
+                required=_field_required(field) if required_from_nullable else not _is_null(field),
             )
             for field in struct.fields
         ]

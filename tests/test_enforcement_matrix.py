@@ -129,5 +129,5 @@ def test_static_refusal_names_column_expected_found_and_fix(spark):
     with pytest.raises(SchemaEnforcementError) as err:
         enforce(df, Schema([ColSpec("integer", "x")]), mode="split")
     msg = str(err.value)
-    assert "column 'x'" in msg and "expected integer" in msg and "found int64" in msg and "Fix:" in msg
+    assert "column 'x'" in msg and "expected integer" in msg and "found bigint" in msg and "Fix:" in msg
     assert err.value.rule.value == "unsafe_cast"

@@ -163,7 +163,7 @@ def test_unsupported_type_names_path_and_type(spark, sql, path, found, mode):
         infer_spark_signature(df, mode=mode)
     assert err.value.path == path
     assert err.value.found == found
-    assert path in str(err.value) and "Hint:" in str(err.value)
+    assert path in str(err.value) and "Fix:" in str(err.value)
     assert jobs == [0]  # refused from the schema, before any job
 
 

@@ -138,7 +138,7 @@ def test_unsupported_spark_types_raise_with_path_and_hint(spark_type):
     assert err.path == "col"
     assert err.found == spark_type.simpleString()
     assert "`col`" in str(err) and spark_type.simpleString() in str(err)
-    assert "Hint:" in str(err)
+    assert "Fix:" in str(err)
     assert isinstance(err, SignatureError) and isinstance(err, TypeError)
 
 

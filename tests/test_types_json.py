@@ -553,10 +553,10 @@ def test_malformed_signature_dict() -> None:
     assert info.value.path == "items.type"
 
 
-def test_format_errors_carry_a_hint() -> None:
+def test_format_errors_carry_a_fix() -> None:
     with pytest.raises(SignatureFormatError) as info:
         Schema.from_json('[{"type": "strng", "name": "a"}]', path="inputs")
-    assert info.value.hint and "Hint:" in str(info.value)
+    assert info.value.fix and "Fix:" in str(info.value)
     assert "boolean" in str(info.value)
 
 

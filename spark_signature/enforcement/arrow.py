@@ -2,7 +2,9 @@
 
 Work is vectorized per column and per nesting level; Python loops run over the plan (columns, struct
 fields), never over rows. Violations are gathered as (row, column, path, rule, expected, found, value)
-chunks and assembled into one ``list<struct>`` column, null for valid rows.
+chunks and assembled into one ``list<struct>`` column (fields :data:`~spark_signature.violations.VIOLATION_FIELDS`),
+null for valid rows. :func:`convert` turns accepted arrays into the declared types (the local engine's
+output; the Spark engine converts with native expressions instead).
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from spark_signature import paths
+from spark_signature.arrow_types import DATATYPE_TO_ARROW, to_arrow_type
 from spark_signature.enforcement.plan import (
     AnyNode,
     ColumnPlan,
@@ -26,22 +30,14 @@ from spark_signature.enforcement.plan import (
 )
 from spark_signature.errors import Rule
 from spark_signature.rules import Compat, Decision, ValueCheck, describe_expected, null_is_violation
+from spark_signature.violations import VIOLATION_FIELDS, RuleCount, Violation, merge_rule_counts
 
-VIOLATION_TYPE = pa.struct(
-    [
-        ("column", pa.string()),
-        ("path", pa.string()),
-        ("rule", pa.string()),
-        ("expected", pa.string()),
-        ("found", pa.string()),
-        ("value", pa.string()),
-    ]
-)
+VIOLATION_TYPE = pa.struct([(name, pa.string()) for name in VIOLATION_FIELDS])
 VIOLATIONS_TYPE = pa.list_(VIOLATION_TYPE)
 
 
 class _Locator:
-    """Maps positions in the array being checked to batch rows and human paths (computed lazily)."""
+    """Maps positions in the array being checked to batch rows and paths (computed lazily)."""
 
     def __init__(self, path: str) -> None:
         self.path = path
@@ -61,14 +57,15 @@ class _ChildLocator(_Locator):
 
     def locate(self, pos: np.ndarray) -> tuple[np.ndarray, pa.Array]:
         up = pos if self.parent_pos is None else self.parent_pos[pos]
-        rows, paths = self.parent.locate(up)
+        rows, where = self.parent.locate(up)
         if self.index is not None:
             idx = pc.cast(pa.array(self.index[pos]), pa.string())
-            return rows, pc.binary_join_element_wise(paths, "[", idx, "]", "")
+            return rows, pc.binary_join_element_wise(where, paths.INDEX_OPEN, idx, paths.INDEX_CLOSE, "")
         if self.keys is not None:
-            keys = self.keys.take(pa.array(pos))
-            return rows, pc.binary_join_element_wise(paths, "['", keys, "']", "")
-        return rows, pc.binary_join_element_wise(paths, self.suffix or "", "")
+            keys = pc.cast(self.keys.take(pa.array(pos)), pa.string())
+            keys = pc.replace_substring(pc.replace_substring(keys, "\\", "\\\\"), "'", "\\'")
+            return rows, pc.binary_join_element_wise(where, paths.KEY_OPEN, keys, paths.KEY_CLOSE, "")
+        return rows, pc.binary_join_element_wise(where, self.suffix or "", "")
 
 
 def _const(value: str, n: int) -> pa.Array:
@@ -97,8 +94,8 @@ class ViolationLog:
             values: pa.Array | None) -> None:
         if len(pos) == 0:
             return
-        rows, paths = loc.locate(pos)
-        self.chunks.append(_Chunk(rows, column, paths, rule, expected, found, values))
+        rows, where = loc.locate(pos)
+        self.chunks.append(_Chunk(rows, column, where, rule, expected, found, values))
 
     def __bool__(self) -> bool:
         return bool(self.chunks)
@@ -110,65 +107,64 @@ class ViolationLog:
             mask[c.rows] = True
         return mask
 
+    def _ordered(self) -> tuple[np.ndarray, list[pa.Array]]:
+        rows = np.concatenate([c.rows for c in self.chunks]).astype(np.int64)
+        order = pa.array(np.argsort(rows, kind="stable"))
+        return rows[order.to_numpy()], [f.take(order) for f in self._fields()]
+
     def to_arrow(self) -> pa.Array:
         """A ``list<struct>`` column: all violations of each row, null for valid rows."""
         n = self.num_rows
         if not self.chunks:
             return pa.nulls(n, VIOLATIONS_TYPE)
-        rows = np.concatenate([c.rows for c in self.chunks]).astype(np.int64)
-        order = np.argsort(rows, kind="stable")
-        fields = self._fields()
-        struct = pa.StructArray.from_arrays([f.take(pa.array(order)) for f in fields],
-                                            fields=list(VIOLATION_TYPE))
+        rows, fields = self._ordered()
+        struct = pa.StructArray.from_arrays(fields, fields=list(VIOLATION_TYPE))
         counts = np.bincount(rows, minlength=n)
         offsets = np.zeros(n + 1, dtype=np.int32)
         np.cumsum(counts, out=offsets[1:])
         return pa.ListArray.from_arrays(pa.array(offsets), struct, mask=pa.array(counts == 0))
 
     def _fields(self) -> list[pa.Array]:
+        """One array per violation field (in VIOLATION_FIELDS order), chunks concatenated."""
         def cat(arrays: list[pa.Array]) -> pa.Array:
             return pa.concat_arrays([a.cast(pa.string()) for a in arrays])
 
         k = [len(c.rows) for c in self.chunks]
-        return [
-            cat([_const(c.column, m) for c, m in zip(self.chunks, k, strict=True)]),
-            cat([c.paths for c in self.chunks]),
-            cat([_const(c.rule.value, m) for c, m in zip(self.chunks, k, strict=True)]),
-            cat([_const(c.expected, m) for c, m in zip(self.chunks, k, strict=True)]),
-            cat([_const(c.found, m) for c, m in zip(self.chunks, k, strict=True)]),
-            cat([c.values if c.values is not None else pa.nulls(m, pa.string())
-                 for c, m in zip(self.chunks, k, strict=True)]),
-        ]
+        pairs = list(zip(self.chunks, k, strict=True))
+        by_field = {
+            "column": [_const(c.column, m) for c, m in pairs],
+            "path": [c.paths for c in self.chunks],
+            "rule": [_const(c.rule.value, m) for c, m in pairs],
+            "expected": [_const(c.expected, m) for c, m in pairs],
+            "found": [_const(c.found, m) for c, m in pairs],
+            "value": [c.values if c.values is not None else pa.nulls(m, pa.string()) for c, m in pairs],
+        }
+        return [cat(by_field[name]) for name in VIOLATION_FIELDS]
 
-    def records(self) -> list[dict]:
-        """Every violation as a dict with its batch row, ordered by row (for reports and tests)."""
+    def violations(self) -> list[Violation]:
+        """Every violation with its batch row, ordered by row (for the local engine, reports and tests)."""
         if not self.chunks:
             return []
-        rows = np.concatenate([c.rows for c in self.chunks]).astype(np.int64)
-        order = np.argsort(rows, kind="stable")
-        names = [f.name for f in VIOLATION_TYPE]
-        table = pa.table([pa.array(rows[order]), *(f.take(pa.array(order)) for f in self._fields())],
-                         names=["row", *names])
-        return table.to_pylist()
+        rows, fields = self._ordered()
+        columns = [f.to_pylist() for f in fields]
+        return [Violation.from_dict({**dict(zip(VIOLATION_FIELDS, values, strict=True)), "row": int(r)})
+                for r, *values in zip(rows, *columns, strict=True)]
 
-    def summary(self) -> list[dict]:
+    def records(self) -> list[dict]:
+        """:meth:`violations` as dicts (``row`` first)."""
+        return [{"row": v.row, **{k: x for k, x in v.to_dict().items() if k != "row"}} for v in self.violations()]
+
+    def rule_counts(self) -> list[RuleCount]:
         """Per (column, rule): violation count and the first example (for fail-fast and counts-only)."""
-        out: dict[tuple[str, str], dict] = {}
+        parts = []
         for c in self.chunks:
-            key = (c.column, c.rule.value)
-            entry = out.get(key)
-            if entry is None:
-                value = None
-                if c.values is not None and len(c.values):
-                    value = c.values[0].as_py()
-                out[key] = {
-                    "column": c.column, "rule": c.rule.value, "count": len(c.rows),
-                    "path": c.paths[0].as_py(), "expected": c.expected, "found": c.found,
-                    "value": value if value is None else str(value), "row": int(c.rows[0]),
-                }
-            else:
-                entry["count"] += len(c.rows)
-        return list(out.values())
+            value = None
+            if c.values is not None and len(c.values):
+                value = c.values[0].as_py()
+            first = Violation(c.column, c.paths[0].as_py(), c.rule, c.expected, c.found,
+                              None if value is None else str(value), int(c.rows[0]))
+            parts.append(RuleCount(c.column, c.rule, len(c.rows), first))
+        return merge_rule_counts(parts)
 
 
 def _to_string(values: pa.Array) -> pa.Array:
@@ -202,6 +198,26 @@ def _list_layout(arr: pa.Array) -> tuple[pa.Array, np.ndarray, np.ndarray]:
     return values, parent, index
 
 
+def _exact_double_survivors(arr: pa.Array) -> pa.Array:
+    """True where a decimal value comes back unchanged from double at the column's scale (null: null)."""
+    t = arr.type
+    as_double = pc.cast(arr, pa.float64())
+    # one more digit than the column: a value rounded up to the next power of ten still fits
+    back_type = pa.decimal128(t.precision + 1, t.scale) if t.precision < 38 else pa.decimal256(t.precision + 1, t.scale)
+    back = pc.cast(as_double, back_type)
+    return pc.equal(pc.cast(arr, back_type), back)
+
+
+def _value_violations(check: ValueCheck, arr: pa.Array) -> tuple[pa.Array, str]:
+    """(mask of bad values, the `found` text) for a per-value rule."""
+    if check is ValueCheck.ZERO_OR_ONE:
+        bad = pc.and_(pc.invert(pc.is_in(arr, value_set=pa.array([0, 1], arr.type))), pc.is_valid(arr))
+        return bad, f"{arr.type} value outside {{0, 1}}"
+    if check is ValueCheck.EXACT_DOUBLE:
+        return pc.invert(_exact_double_survivors(arr)), f"{arr.type} value that double cannot hold exactly"
+    raise AssertionError(f"no kernel for value check {check}")  # pragma: no cover - the table has no others
+
+
 class Checker:
     """Runs the value-dependent part of a plan on one batch."""
 
@@ -228,12 +244,13 @@ class Checker:
             log.add(loc, pos, col.name, Rule.NULL_IN_REQUIRED, describe_expected(node.spec, required),
                     "null", None)
         if isinstance(node, ScalarNode):
-            if node.conversion.decision is Decision.VALUE_CHECK and node.conversion.check is ValueCheck.ZERO_OR_ONE:
-                bad = pc.and_(pc.invert(pc.is_in(arr, value_set=pa.array([0, 1], arr.type))), pc.is_valid(arr))
-                pos = np.flatnonzero(bad.to_numpy(zero_copy_only=False))
+            check = node.conversion.check
+            if node.conversion.decision is Decision.VALUE_CHECK and check is not None:
+                bad, found = _value_violations(check, arr)
+                pos = np.flatnonzero(pc.fill_null(bad, False).to_numpy(zero_copy_only=False))
                 if len(pos):
                     log.add(loc, pos, col.name, Rule.UNSAFE_CAST, describe_expected(node.spec, required),
-                            f"{arr.type} value outside {{0, 1}}", _to_string(arr.take(pa.array(pos))))
+                            found, _to_string(arr.take(pa.array(pos))))
         elif isinstance(node, ListNode) and node.element is not None:
             values, parent, index = _list_layout(arr)
             self._check(col, node.element, values, _ChildLocator(loc, parent, index=index), log, required,
@@ -254,8 +271,8 @@ class Checker:
                 child = struct.field(f.index)
                 if base_pos is not None:
                     child = child.take(pa.array(base_pos))
-                self._check(col, f.node, child, _ChildLocator(loc, base_pos, suffix=f".{f.name}"), log,
-                            f.required, "property")
+                self._check(col, f.node, child, _ChildLocator(loc, base_pos, suffix=paths.FIELD_SEP + f.name),
+                            log, f.required, "property")
         elif tensor:
             self._check_tensor(col, node, arr, loc, log)
 
@@ -280,3 +297,31 @@ class Checker:
         if node.dims and level.null_count:
             pos = np.flatnonzero(level.is_null().to_numpy(zero_copy_only=False))
             log.add(level_loc, pos, col.name, Rule.NULL_IN_REQUIRED, expected, "null", None)
+
+
+# ---- conversion of accepted arrays to the declared types (the local engine's output) --------------
+
+
+def convert(node: Node | None, arr: pa.Array) -> pa.Array:
+    """``arr`` converted to the declared type of ``node`` (lossless: the plan and the checks accepted it)."""
+    if node is None or isinstance(node, AnyNode):
+        return arr
+    if isinstance(node, ScalarNode):
+        return arr.cast(DATATYPE_TO_ARROW[node.spec], safe=False)
+    if isinstance(node, ListNode):
+        values = convert(node.element, arr.flatten())
+        offsets = pa.array(np.concatenate([[0], np.cumsum(arr.value_lengths().fill_null(0).to_numpy())]),
+                           pa.int32())
+        return pa.ListArray.from_arrays(offsets, values, mask=arr.is_null())
+    if isinstance(node, MapNode):
+        return arr.cast(to_arrow_type(node.spec))
+    if isinstance(node, StructNode):
+        props = {p.name: p for p in node.spec.properties}
+        children, fields = [], []
+        for f in node.fields:
+            t = to_arrow_type(props[f.name].dtype)
+            child = pa.nulls(len(arr), t or pa.null()) if f.node is None else convert(f.node, arr.field(f.index))
+            children.append(child)
+            fields.append(pa.field(f.name, child.type))
+        return pa.StructArray.from_arrays(children, fields=fields, mask=arr.is_null())
+    return arr

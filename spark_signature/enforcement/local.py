@@ -14,48 +14,15 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from spark_signature.enforcement.arrow import Checker
-from spark_signature.enforcement.plan import (
-    AnyNode,
-    ListNode,
-    MapNode,
-    Node,
-    Plan,
-    ScalarNode,
-    StructNode,
-    build_plan,
-)
+from spark_signature.arrow_types import to_arrow_type
+from spark_signature.dispatch import refuse_spark_dataframe
+from spark_signature.enforcement.arrow import Checker, ViolationLog, convert
+from spark_signature.enforcement.plan import Plan, build_plan
 from spark_signature.errors import Rule, SchemaEnforcementError
-from spark_signature.rules import Compat
-from spark_signature.types import Array, DataType, Map, Object, Schema, TensorSpec
+from spark_signature.types import Array, Compat, DataType, Map, Object, Schema, TensorSpec
+from spark_signature.types.values import is_missing
 
-__all__ = ["arrow_type_of", "find_violations", "validate_schema"]
-
-_ARROW = {
-    DataType.boolean: pa.bool_(),
-    DataType.integer: pa.int32(),
-    DataType.long: pa.int64(),
-    DataType.float: pa.float32(),
-    DataType.double: pa.float64(),
-    DataType.string: pa.string(),
-    DataType.binary: pa.binary(),
-    DataType.datetime: pa.timestamp("ns"),
-}
-
-
-def arrow_type_of(spec: Any) -> pa.DataType | None:
-    """The Arrow type a declared type converts to (None for AnyType: kept as found)."""
-    if isinstance(spec, DataType):
-        return _ARROW[spec]
-    if isinstance(spec, Array):
-        inner = arrow_type_of(spec.dtype)
-        return pa.list_(inner if inner is not None else pa.null())
-    if isinstance(spec, Map):
-        inner = arrow_type_of(spec.value_type)
-        return pa.map_(pa.string(), inner if inner is not None else pa.null())
-    if isinstance(spec, Object):
-        return pa.struct([(p.name, arrow_type_of(p.dtype) or pa.null()) for p in spec.properties])
-    return None
+__all__ = ["find_violations", "validate_schema"]
 
 
 # ---- input normalisation (MLflow's rules) --------------------------------------------------------
@@ -94,9 +61,9 @@ def _to_frame(data: Any, schema: Schema) -> pd.DataFrame:
 
 def _column_to_arrow(series: pd.Series, spec: Any) -> pa.Array:
     """One pandas column as Arrow; object columns of composites use the declared type as a guide."""
-    target = arrow_type_of(spec)
+    target = to_arrow_type(spec)
     if series.dtype == object and isinstance(spec, (Array, Object, Map)):
-        values = [None if _is_missing(v) else _plain(v) for v in series.tolist()]
+        values = [None if is_missing(v) else _plain(v) for v in series.tolist()]
         try:
             return pa.array(values, type=target) if isinstance(spec, Map) else pa.array(values)
         except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError):
@@ -116,14 +83,6 @@ class _Opaque:
         self.kinds = kinds
 
 
-def _is_missing(v: Any) -> bool:
-    if v is None:
-        return True
-    if isinstance(v, float) and np.isnan(v):
-        return True
-    return v is pd.NA or v is pd.NaT
-
-
 def _plain(v: Any) -> Any:
     if isinstance(v, np.ndarray):
         return v.tolist()
@@ -132,31 +91,7 @@ def _plain(v: Any) -> Any:
     return v
 
 
-# ---- conversion of the accepted data ---------------------------------------------------------------
-
-
-def _convert(node: Node | None, arr: pa.Array) -> pa.Array:
-    if node is None or isinstance(node, AnyNode):
-        return arr
-    if isinstance(node, ScalarNode):
-        return arr.cast(_ARROW[node.spec], safe=False)
-    if isinstance(node, ListNode):
-        values = _convert(node.element, arr.flatten())
-        offsets = pa.array(np.concatenate([[0], np.cumsum(arr.value_lengths().fill_null(0).to_numpy())]),
-                           pa.int32())
-        return pa.ListArray.from_arrays(offsets, values, mask=arr.is_null())
-    if isinstance(node, MapNode):
-        return arr.cast(arrow_type_of(node.spec))
-    if isinstance(node, StructNode):
-        children, fields = [], []
-        for f in node.fields:
-            prop = next(p for p in node.spec.properties if p.name == f.name)
-            t = arrow_type_of(prop.dtype)
-            child = pa.nulls(len(arr), t or pa.null()) if f.node is None else _convert(f.node, arr.field(f.index))
-            children.append(child)
-            fields.append(pa.field(f.name, child.type))
-        return pa.StructArray.from_arrays(children, fields=fields, mask=arr.is_null())
-    return arr
+# ---- the accepted data back as pandas ---------------------------------------------------------
 
 
 def _to_pandas(arr: pa.Array) -> pd.Series:
@@ -170,15 +105,12 @@ def _to_pandas(arr: pa.Array) -> pd.Series:
 # ---- the public entry point ------------------------------------------------------------------------
 
 
-def _raise_first(plan: Plan, log: Any) -> None:
-    first = log.summary()[0]
-    from spark_signature.enforcement.spark import _fix
-
+def _raise_first(log: ViolationLog) -> None:
+    first = log.rule_counts()[0].first
     raise SchemaEnforcementError(
-        f"Failed to enforce schema: column '{first['column']}' at {first['path']}: expected {first['expected']}, "
-        f"found {first['found']} (value: {first['value']!r}, row {first['row']}; rule {first['rule']}). "
-        f"{_fix(first['rule'])}",
-        rule=Rule(first["rule"]), path=first["path"], expected=first["expected"], found=first["found"],
+        f"Failed to enforce schema: {first.describe()}.",
+        rule=first.rule, path=first.path, expected=first.expected, found=first.found, value=first.value,
+        fix=first.fix,
     )
 
 
@@ -209,8 +141,9 @@ def plan_local(frame: pd.DataFrame, schema: Schema, compat: Compat | str) -> tup
         expected = spec.type.name if isinstance(spec.type, DataType) else repr(spec.type)
         raise SchemaEnforcementError(
             f"Incompatible input types for column {name}. Can not safely convert {arr.dtype} (holding "
-            f"{', '.join(arr.kinds)}) to {expected}. Fix: give the column a single type matching the signature.",
+            f"{', '.join(arr.kinds)}) to {expected}.",
             rule=Rule.UNSAFE_CAST, path=name, expected=expected, found=str(arr.dtype),
+            fix="give the column a single type matching the signature",
         )
     return build_plan(schema, table.schema, compat=compat), table
 
@@ -218,6 +151,7 @@ def plan_local(frame: pd.DataFrame, schema: Schema, compat: Compat | str) -> tup
 def find_violations(data: Any, schema: Schema, *, compat: Compat | str = Compat.STRICT) -> list[dict]:
     """Every violation of ``data`` (not just the first): dicts with row, column, path, rule, expected,
     found, value. Static refusals still raise, as they concern the whole column."""
+    refuse_spark_dataframe(data, "find_violations", "spark_signature.enforce(df, schema, mode='check')")
     frame = _to_frame(data, schema)
     plan, table = plan_local(frame, schema, compat)
     return Checker(plan).check(table).records()
@@ -229,6 +163,8 @@ def validate_schema(data: Any, schema: Schema, *, compat: Compat | str = Compat.
     MLflow's ``mlflow.models.validate_schema`` contract (raises on a mismatch); ``compat="mlflow"``
     reproduces MLflow's decisions on nulls, the default also refuses nulls in required columns.
     """
+    refuse_spark_dataframe(data, "validate_schema", "spark_signature.enforce(df, schema)")
+    compat = Compat.parse(compat)
     if schema.is_tensor_spec():
         from spark_signature.enforcement.tensors import validate_tensors
 
@@ -237,10 +173,10 @@ def validate_schema(data: Any, schema: Schema, *, compat: Compat | str = Compat.
     plan, table = plan_local(frame, schema, compat)
     log = Checker(plan).check(table)
     if log:
-        _raise_first(plan, log)
+        _raise_first(log)
     out = {}
     for c in plan.columns:
-        series = _to_pandas(_convert(c.node, table.column(c.source).combine_chunks()))
+        series = _to_pandas(convert(c.node, table.column(c.source).combine_chunks()))
         series.index = frame.index
         out[c.name] = series
     result = pd.DataFrame(out, index=frame.index)

@@ -3,26 +3,23 @@
 Everything the schema alone decides is decided here: column matching (by name, or by position for
 unnamed schemas), missing required vs optional columns, extra columns, and every type conversion (through
 :mod:`spark_signature.rules`). What is left for the batch kernels is only what depends on values: nulls,
-0/1 values, tensor shapes, nested elements.
+0/1 and exact-decimal values, tensor shapes, nested elements. Paths use :mod:`spark_signature.paths`
+(``[]`` / ``{}`` for "any element / map value": a plan speaks of the signature, not of a row).
 """
 
 from __future__ import annotations
 
+import warnings as _warnings
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
 import pyarrow as pa
 
-from spark_signature.errors import Rule, SchemaEnforcementError
-from spark_signature.rules import (
-    Compat,
-    Conversion,
-    Decision,
-    Found,
-    classify,
-    decide,
-    describe_expected,
-)
+from spark_signature import paths
+from spark_signature.arrow_types import classify, classify_numpy
+from spark_signature.errors import PlanWarning, Rule, SchemaEnforcementError, describe, fix_for
+from spark_signature.rules import COMPOSITE_KINDS, Compat, Conversion, Decision, Found, decide, describe_expected
 from spark_signature.types import AnyType, Array, ColSpec, DataType, Map, Object, Schema, TensorSpec
 
 
@@ -106,157 +103,187 @@ class Plan:
 
     def rules_by_column(self) -> list[tuple[str, Rule]]:
         """Every (column, rule) pair a batch can report: the keys of the per-column counts."""
-        pairs: list[tuple[str, Rule]] = []
-        for col in self.columns:
-            for rule in _possible_rules(col.node):
-                pairs.append((col.name, rule))
-        return pairs
+        return [(col.name, rule) for col in self.columns for rule in possible_rules(col.node)]
 
 
-def _possible_rules(node: Node | None) -> list[Rule]:
+def possible_rules(node: Node | None) -> list[Rule]:
+    """The rules the kernels can report at ``node`` or below it."""
     rules = [Rule.NULL_IN_REQUIRED]
     if isinstance(node, ScalarNode) and node.conversion.decision is Decision.VALUE_CHECK:
         rules.append(Rule.UNSAFE_CAST)
     if isinstance(node, TensorNode):
         rules.append(Rule.SHAPE_MISMATCH)
-    children: list[Node | None] = []
-    if isinstance(node, ListNode):
-        children = [node.element]
-    elif isinstance(node, MapNode):
-        children = [node.value]
-    elif isinstance(node, StructNode):
-        children = [f.node for f in node.fields]
-    for child in children:
-        rules.extend(r for r in _possible_rules(child) if r not in rules)
+    for child in children(node):
+        rules.extend(r for r in possible_rules(child) if r not in rules)
     return rules
 
 
-class _Problems:
-    """Static refusals, collected so that one error lists them all."""
-
-    def __init__(self) -> None:
-        self.items: list[tuple[str, Rule, str, str, str]] = []
-
-    def add(self, path: str, rule: Rule, expected: str, found: str, fix: str) -> None:
-        self.items.append((path, rule, expected, found, fix))
-
-
-def _arrow_name(t: pa.DataType) -> str:
-    return str(t)
+def children(node: Node | None) -> list[Node | None]:
+    """The planned child nodes of a composite node (none for scalars, Any, tensors, vectors)."""
+    if isinstance(node, ListNode):
+        return [node.element]
+    if isinstance(node, MapNode):
+        return [node.value]
+    if isinstance(node, StructNode):
+        return [f.node for f in node.fields]
+    return []
 
 
-def _tensor_found(dtype: np.dtype) -> Found | None:
-    if dtype.kind == "U":
-        return Found.STRING
-    if dtype.kind == "S":
-        return Found.BINARY
-    if dtype.kind == "M":
-        return Found.TIMESTAMP
-    if dtype.kind == "O":
+@dataclass
+class _Problem:
+    path: str
+    rule: Rule
+    expected: str
+    found: str
+    fix: str
+
+
+class _Planner:
+    """Walks the declared types against the found Arrow types, collecting every static refusal."""
+
+    def __init__(self, compat: Compat, spark: bool, found_names: Mapping[str, str]) -> None:
+        self.compat = compat
+        self.spark = spark
+        self.found_names = found_names
+        self.problems: list[_Problem] = []
+        self.warnings: list[str] = []
+
+    def refuse(self, path: str, rule: Rule, expected: str, arrow_type: pa.DataType | str,
+               fix: str | None = None) -> None:
+        found = arrow_type if isinstance(arrow_type, str) else self.found_names.get(path, str(arrow_type))
+        self.problems.append(_Problem(path, rule, expected, found, fix or fix_for(rule) or ""))
+
+    def node(self, spec: object, arrow_type: pa.DataType, path: str) -> Node | None:
+        found = classify(arrow_type, spark=self.spark)
+        if isinstance(spec, AnyType):
+            return AnyNode(spec, arrow_type, found)
+        if isinstance(spec, DataType):
+            return self._scalar(spec, arrow_type, found, path)
+        if isinstance(spec, Array):  # SparkMLVector is an Array(double) too
+            if found is not Found.LIST:
+                self.refuse(path, Rule.WRONG_TYPE, repr(spec), arrow_type, "provide an array column")
+                return None
+            element = self.node(spec.dtype, arrow_type.value_type, paths.any_element(path))
+            return ListNode(spec, arrow_type, found, element)
+        if isinstance(spec, Map):
+            if found is not Found.MAP:
+                self.refuse(path, Rule.WRONG_TYPE, repr(spec), arrow_type, "provide a map column")
+                return None
+            if classify(arrow_type.key_type, spark=self.spark) is not Found.STRING:
+                self.refuse(path, Rule.BAD_MAP_KEY, "string keys", str(arrow_type.key_type))
+                return None
+            value = self.node(spec.value_type, arrow_type.item_type, paths.any_value(path))
+            return MapNode(spec, arrow_type, found, value)
+        if isinstance(spec, Object):
+            return self._struct(spec, arrow_type, found, path)
+        self.refuse(path, Rule.WRONG_TYPE, repr(spec), arrow_type, "unsupported signature type")
         return None
-    try:
-        return classify(pa.from_numpy_dtype(dtype))
-    except (pa.ArrowNotImplementedError, TypeError):
-        return None
 
-
-def _plan_node(
-    spec: object, arrow_type: pa.DataType, path: str, problems: _Problems, *, spark: bool, warnings: list[str]
-) -> Node | None:
-    found = classify(arrow_type, spark=spark)
-    if isinstance(spec, AnyType):
-        return AnyNode(spec, arrow_type, found)
-    if isinstance(spec, DataType):
-        conversion = decide(found, spec)
+    def _scalar(self, spec: DataType, arrow_type: pa.DataType, found: Found, path: str) -> Node | None:
+        conversion = decide(found, spec, self.compat)
         if not conversion.accepted:
-            fix = conversion.hint or (
-                f"cast the column to {spec.name} in Spark if that is lossless for your data, "
-                "or change the signature"
-            )
-            problems.add(
-                path,
-                Rule.UNSAFE_CAST if found not in (Found.LIST, Found.STRUCT, Found.MAP) else Rule.WRONG_TYPE,
-                spec.name,
-                _arrow_name(arrow_type),
-                fix,
-            )
+            rule = Rule.WRONG_TYPE if found in COMPOSITE_KINDS else Rule.UNSAFE_CAST
+            self.refuse(path, rule, spec.name, arrow_type, conversion.hint or (
+                f"cast the column to {spec.name} in Spark if that is lossless for your data, or change the signature"))
             return None
-        if found is Found.DECIMAL and getattr(arrow_type, "precision", 0) > 15:
-            warnings.append(
-                f"{path}: {arrow_type} converted to double may lose precision beyond 15 significant digits"
-            )
+        if conversion.warning:
+            self.warnings.append(f"column '{path}': " + conversion.warning.format(type=arrow_type))
         return ScalarNode(spec, arrow_type, found, conversion)
-    if isinstance(spec, Array):  # SparkMLVector is an Array(double) too
-        if found is not Found.LIST:
-            problems.add(path, Rule.WRONG_TYPE, repr(spec), _arrow_name(arrow_type), "provide an array column")
-            return None
-        element = _plan_node(spec.dtype, arrow_type.value_type, f"{path}[]", problems, spark=spark,
-                             warnings=warnings)
-        return ListNode(spec, arrow_type, found, element)
-    if isinstance(spec, Map):
-        if found is not Found.MAP:
-            problems.add(path, Rule.WRONG_TYPE, repr(spec), _arrow_name(arrow_type), "provide a map column")
-            return None
-        key_found = classify(arrow_type.key_type, spark=spark)
-        if key_found is not Found.STRING:
-            problems.add(path, Rule.BAD_MAP_KEY, "string keys", _arrow_name(arrow_type.key_type),
-                         "cast the map keys to string")
-            return None
-        value = _plan_node(spec.value_type, arrow_type.item_type, f"{path}[]", problems, spark=spark,
-                           warnings=warnings)
-        return MapNode(spec, arrow_type, found, value)
-    if isinstance(spec, Object):
+
+    def _struct(self, spec: Object, arrow_type: pa.DataType, found: Found, path: str) -> Node | None:
         if found is not Found.STRUCT:
-            problems.add(path, Rule.WRONG_TYPE, repr(spec), _arrow_name(arrow_type), "provide a struct column")
+            self.refuse(path, Rule.WRONG_TYPE, repr(spec), arrow_type, "provide a struct column")
             return None
         by_name = {arrow_type.field(i).name: i for i in range(arrow_type.num_fields)}
         declared = {p.name for p in spec.properties}
         extra = [n for n in by_name if n not in declared]
         if extra:
-            problems.add(path, Rule.EXTRA_PROPERTY, repr(spec), f"extra fields {extra}",
-                         "drop the fields (e.g. Column.dropFields) or declare them in the signature")
+            self.refuse(path, Rule.EXTRA_PROPERTY, repr(spec), f"extra fields {extra}")
         fields: list[FieldPlan] = []
         for prop in spec.properties:
             idx = by_name.get(prop.name)
             if idx is None:
                 if prop.required:
-                    problems.add(f"{path}.{prop.name}", Rule.MISSING_PROPERTY, describe_expected(prop.dtype, True),
-                                 "absent", "add the field to the struct or mark the property optional")
+                    self.refuse(paths.field(path, prop.name), Rule.MISSING_PROPERTY,
+                                describe_expected(prop.dtype, True), "absent")
                 fields.append(FieldPlan(prop.name, bool(prop.required), None, None))
                 continue
-            child = _plan_node(prop.dtype, arrow_type.field(idx).type, f"{path}.{prop.name}", problems,
-                               spark=spark, warnings=warnings)
+            child = self.node(prop.dtype, arrow_type.field(idx).type, paths.field(path, prop.name))
             fields.append(FieldPlan(prop.name, bool(prop.required), child, idx))
         return StructNode(spec, arrow_type, found, fields)
-    problems.add(path, Rule.WRONG_TYPE, repr(spec), _arrow_name(arrow_type), "unsupported signature type")
-    return None
 
-
-def _plan_vector(spec: ColSpec, arrow_type: pa.DataType, path: str, problems: _Problems) -> Node | None:
-    if isinstance(spec.type, Array) and spec.type.dtype == DataType.double:
-        return VectorNode(spec.type, arrow_type, Found.STRUCT)
-    problems.add(path, Rule.WRONG_TYPE, repr(spec.type), "pyspark.ml vector",
-                 "declare the column as Array(double) (or SparkMLVector), or convert it with vector_to_array")
-    return None
-
-
-def _plan_tensor(spec: TensorSpec, arrow_type: pa.DataType, path: str, problems: _Problems,
-                 *, spark: bool) -> Node | None:
-    dims = tuple(int(d) for d in spec.shape[1:]) if len(spec.shape) else ()
-    expected = f"tensor {spec.type} {list(spec.shape)}"
-    t = arrow_type
-    for _ in dims:
-        if classify(t) is not Found.LIST:
-            problems.add(path, Rule.SHAPE_MISMATCH, expected, _arrow_name(arrow_type),
-                         f"provide {len(dims)} levels of nested arrays")
-            return None
-        t = t.value_type
-    want = _tensor_found(np.dtype(spec.type))
-    if want is not None and classify(t, spark=spark) is not want:
-        problems.add(path, Rule.DTYPE_MISMATCH, expected, _arrow_name(arrow_type),
-                     f"cast the elements to {spec.type} (tensor dtypes are never converted)")
+    def vector(self, spec: ColSpec, arrow_type: pa.DataType, path: str) -> Node | None:
+        if isinstance(spec.type, Array) and spec.type.dtype == DataType.double:
+            return VectorNode(spec.type, arrow_type, Found.STRUCT)
+        self.refuse(path, Rule.WRONG_TYPE, repr(spec.type), "pyspark.ml vector",
+                    "declare the column as Array(double) (or SparkMLVector), or convert it with vector_to_array")
         return None
-    return TensorNode(spec, arrow_type, classify(arrow_type, spark=spark), dims)
+
+    def tensor(self, spec: TensorSpec, arrow_type: pa.DataType, path: str) -> Node | None:
+        dims = tuple(int(d) for d in spec.shape[1:]) if len(spec.shape) else ()
+        expected = f"tensor {spec.type} {list(spec.shape)}"
+        t = arrow_type
+        for _ in dims:
+            if classify(t) is not Found.LIST:
+                self.refuse(path, Rule.SHAPE_MISMATCH, expected, arrow_type,
+                            f"provide {len(dims)} levels of nested arrays")
+                return None
+            t = t.value_type
+        want = classify_numpy(np.dtype(spec.type))
+        if want is not None and classify(t, spark=self.spark) is not want:
+            self.refuse(path, Rule.DTYPE_MISMATCH, expected, arrow_type,
+                        f"cast the elements to {spec.type} (tensor dtypes are never converted)")
+            return None
+        return TensorNode(spec, arrow_type, classify(arrow_type, spark=self.spark), dims)
+
+    def raise_problems(self) -> None:
+        if not self.problems:
+            return
+        lines = [f"- {describe(p.path, p.path, p.expected, p.found, p.rule)}. Fix: {p.fix.rstrip('.')}."
+                 for p in self.problems]
+        first = self.problems[0]
+        raise SchemaEnforcementError(
+            "The input's types do not satisfy the signature (decided from the schema, no data read):\n"
+            + "\n".join(lines),
+            rule=first.rule, path=first.path, expected=first.expected, found=first.found, fix=first.fix,
+        )
+
+
+def _match_columns(schema: Schema, names: list[str]) -> tuple[list[tuple[ColSpec | TensorSpec, str, str]],
+                                                                list[str], list[str]]:
+    """(spec, input column, name) pairs, missing optional names and extra input columns; refuses missing
+    required columns, duplicates and (unnamed) too few columns."""
+    specs = list(schema.inputs)
+    if not schema.has_input_names():
+        if len(names) < len(specs):
+            raise SchemaEnforcementError(
+                f"Model inference is missing inputs. The model signature declares {len(specs)} inputs but the "
+                f"provided value only has {len(names)} inputs. Note: the inputs were not named in the "
+                "signature so we can only verify their count.",
+                rule=Rule.COLUMN_COUNT, path=str(len(names)), expected=f"{len(specs)} columns",
+                found=f"{len(names)} columns", fix=fix_for(Rule.COLUMN_COUNT),
+            )
+        return [(s, names[i], str(i)) for i, s in enumerate(specs)], [], names[len(specs):]
+    if len(set(names)) != len(names):
+        dup = sorted({n for n in names if names.count(n) > 1})
+        raise SchemaEnforcementError(
+            f"The input has duplicate column names {dup}; a signature matches columns by name.",
+            rule=Rule.DUPLICATE_COLUMN, path=str(dup[0]), expected="unique column names", found=str(dup),
+            fix=fix_for(Rule.DUPLICATE_COLUMN),
+        )
+    declared = [str(s.name) for s in specs]
+    extras = [n for n in names if n not in declared]
+    missing = [str(s.name) for s in specs if str(s.name) not in names and s.required]
+    if missing:
+        note = f" Note that there were extra inputs: {extras}." if extras else ""
+        raise SchemaEnforcementError(
+            f"Model is missing inputs {missing}.{note}",
+            rule=Rule.MISSING_COLUMN, path=missing[0], expected=f"columns {missing}", found=f"columns {names}",
+            fix=fix_for(Rule.MISSING_COLUMN),
+        )
+    pairs = [(s, str(s.name), str(s.name)) for s in specs if str(s.name) in names]
+    missing_optional = [str(s.name) for s in specs if str(s.name) not in names]
+    return pairs, missing_optional, extras
 
 
 def build_plan(
@@ -266,74 +293,28 @@ def build_plan(
     compat: Compat | str = Compat.STRICT,
     spark: bool = False,
     vectors: frozenset[str] = frozenset(),
+    found_names: Mapping[str, str] | None = None,
 ) -> Plan:
-    """Match ``schema`` against the input's Arrow schema; raise one error listing every static refusal."""
-    compat = Compat(compat)
-    names = list(arrow_schema.names)
-    problems = _Problems()
-    warnings: list[str] = []
+    """Match ``schema`` against the input's Arrow schema; raise one error listing every static refusal.
+
+    ``found_names`` gives the user's own type names for top-level columns (Spark's ``bigint`` rather
+    than Arrow's ``int64``) in messages. Each plan warning is also issued as a :class:`PlanWarning`.
+    """
+    compat = Compat.parse(compat)
+    pairs, missing_optional, extras = _match_columns(schema, list(arrow_schema.names))
+    planner = _Planner(compat, spark, found_names or {})
     columns: list[ColumnPlan] = []
-    missing_optional: list[str] = []
-    specs = list(schema.inputs)
-    if schema.has_input_names():
-        if len(set(names)) != len(names):
-            dup = sorted({n for n in names if names.count(n) > 1})
-            raise SchemaEnforcementError(
-                f"The input has duplicate column names {dup}; column names must be unique to match a "
-                "signature. Rename or drop the duplicates.",
-                rule=Rule.WRONG_TYPE, path=str(dup[0]), expected="unique column names", found=str(dup),
-            )
-        declared = [str(s.name) for s in specs]
-        extras = [n for n in names if n not in declared]
-        missing = [str(s.name) for s in specs if str(s.name) not in names and _required(s)]
-        if missing:
-            note = f" Note that there were extra inputs: {extras}." if extras else ""
-            raise SchemaEnforcementError(
-                f"Model is missing inputs {missing}.{note} The signature requires them; add the columns "
-                "(or mark them optional in the signature).",
-                rule=Rule.MISSING_COLUMN, path=missing[0], expected=f"columns {missing}", found=f"columns {names}",
-            )
-        pairs = []
-        for s in specs:
-            if str(s.name) in names:
-                pairs.append((s, str(s.name), str(s.name)))
-            else:
-                missing_optional.append(str(s.name))
-    else:
-        if len(names) < len(specs):
-            raise SchemaEnforcementError(
-                f"Model inference is missing inputs. The model signature declares {len(specs)} inputs but the "
-                f"provided value only has {len(names)} inputs. Note: the inputs were not named in the "
-                "signature so we can only verify their count. Provide the columns in signature order.",
-                rule=Rule.COLUMN_COUNT, path="*", expected=f"{len(specs)} columns", found=f"{len(names)} columns",
-            )
-        pairs = [(s, names[i], str(i)) for i, s in enumerate(specs)]
-        extras = names[len(specs):]
     for spec, source, name in pairs:
         arrow_type = arrow_schema.field(source).type
         if isinstance(spec, TensorSpec):
-            node = _plan_tensor(spec, arrow_type, name, problems, spark=spark)
+            node = planner.tensor(spec, arrow_type, name)
         elif source in vectors:
-            node = _plan_vector(spec, arrow_type, name, problems)
+            node = planner.vector(spec, arrow_type, name)
         else:
-            node = _plan_node(spec.type, arrow_type, name, problems, spark=spark, warnings=warnings)
+            node = planner.node(spec.type, arrow_type, name)
         if node is not None:
-            columns.append(ColumnPlan(name, source, _required(spec), node))
-    if problems.items:
-        lines = [
-            f"- column '{p}': expected {e}, found {f} ({r.value}). Fix: {fix.rstrip('.')}."
-            for p, r, e, f, fix in problems.items
-        ]
-        first = problems.items[0]
-        raise SchemaEnforcementError(
-            "The input's types do not satisfy the signature (decided from the schema, no data read):\n"
-            + "\n".join(lines),
-            rule=first[1], path=first[0], expected=first[2], found=first[3],
-        )
-    return Plan(columns, missing_optional, extras, compat, warnings)
-
-
-def _required(spec: ColSpec | TensorSpec) -> bool:
-    if isinstance(spec, TensorSpec):
-        return True
-    return spec.required is not False
+            columns.append(ColumnPlan(name, source, spec.required, node))
+    planner.raise_problems()
+    for message in planner.warnings:
+        _warnings.warn(message, PlanWarning, stacklevel=3)
+    return Plan(columns, missing_optional, extras, compat, planner.warnings)

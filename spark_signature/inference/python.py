@@ -27,9 +27,7 @@ of strings becomes ``str``, still typed ``string``).
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
-import math
 import sys
 import warnings
 from collections.abc import Iterable
@@ -56,6 +54,9 @@ from spark_signature.types import (
     Schema,
     TensorSpec,
 )
+from spark_signature.types.datatype import ANNOTATION_TYPES, DATETIME_SCALAR_TYPES, PYTHON_SCALAR_TYPES
+from spark_signature.types.schema import generic_dtype
+from spark_signature.types.values import is_missing
 
 __all__ = [
     "MULTIPLE_TYPES_ERROR_MSG",
@@ -66,7 +67,6 @@ __all__ = [
     "infer_schema",
     "infer_signature",
     "infer_value_type",
-    "is_spark_dataframe",
 ]
 
 _logger = logging.getLogger(__name__)
@@ -104,38 +104,6 @@ _SUPPORTED_INPUTS = (
     "- List[Dict[str, Union[DataType, List, Dict]]]\n"
 )
 
-# Scalars are typed by their *exact* Python/numpy type: subclasses (pd.Timestamp, np.longlong, IntEnum)
-# and the numpy types missing here (int8/int16/uint*, float16, ...) are refused, as in MLflow.
-_SCALAR_TYPES: dict[type, DataType] = {
-    bool: DataType.boolean,
-    np.bool_: DataType.boolean,
-    int: DataType.long,
-    np.int64: DataType.long,
-    np.int32: DataType.integer,
-    float: DataType.double,
-    np.float64: DataType.double,
-    np.float32: DataType.float,
-    str: DataType.string,
-    np.str_: DataType.string,
-    object: DataType.string,  # a bare ``object()`` instance
-    bytes: DataType.binary,
-    np.bytes_: DataType.binary,
-    bytearray: DataType.binary,
-}
-_DATETIME_SCALAR_TYPES = (dt.date, dt.datetime, np.datetime64)
-
-# A *Spark type object* used as a value (``LongType()``) is typed as that DataType, as in MLflow.
-_SPARK_TYPE_NAMES: tuple[tuple[DataType, str], ...] = (
-    (DataType.datetime, "TimestampType"),
-    (DataType.boolean, "BooleanType"),
-    (DataType.integer, "IntegerType"),
-    (DataType.long, "LongType"),
-    (DataType.float, "FloatType"),
-    (DataType.double, "DoubleType"),
-    (DataType.string, "StringType"),
-    (DataType.binary, "BinaryType"),
-)
-
 SignatureType = DataType | Array | Object | AnyType
 
 
@@ -148,18 +116,11 @@ class PydanticInputError(InferenceError):
 # --------------------------------------------------------------------------------------------------
 
 
-def _is_missing(value: Any) -> bool:
-    """None, ``pd.NA``, ``pd.NaT`` or a float NaN (``np.float64`` is a float, ``np.float32`` is not)."""
-    if isinstance(value, float):
-        return math.isnan(value)
-    return value is None or value is pd.NA or value is pd.NaT
-
-
 def _is_required(value: Any) -> bool:
     """A list or Series is required when none of its items is missing; anything else when not missing."""
     if isinstance(value, (list, pd.Series)):
-        return not any(_is_missing(item) for item in value)
-    return not _is_missing(value)
+        return not any(is_missing(item) for item in value)
+    return not is_missing(value)
 
 
 def _refuse_pydantic(value: Any) -> None:
@@ -178,21 +139,18 @@ def _spark_type_value(value: Any) -> DataType | None:
     """The DataType of a Spark type *object* used as a value, e.g. ``LongType()``; else None."""
     if not type(value).__module__.startswith("pyspark"):
         return None
-    from pyspark.sql import types as spark_types
+    from spark_signature.spark_types import datatype_of_spark_instance
 
-    for data_type, spark_name in _SPARK_TYPE_NAMES:
-        if isinstance(value, getattr(spark_types, spark_name)):
-            return data_type
-    return None
+    return datatype_of_spark_instance(value)
 
 
 def _is_datetime_value(value: Any) -> bool:
     """MLflow's ``DataType.check_type(DataType.datetime, value)``: exact date/datetime/np.datetime64."""
-    return type(value) in _DATETIME_SCALAR_TYPES or _spark_type_value(value) is DataType.datetime
+    return type(value) in DATETIME_SCALAR_TYPES or _spark_type_value(value) is DataType.datetime
 
 
 def _infer_scalar_type(value: Any) -> DataType:
-    found = _SCALAR_TYPES.get(type(value))
+    found = PYTHON_SCALAR_TYPES.get(type(value))
     if found is not None:
         return found
     if _is_datetime_value(value):
@@ -245,7 +203,7 @@ def infer_value_type(value: Any) -> SignatureType | None:
     ndarray: undetermined); anything else is a scalar typed by its exact type.
     """
     _refuse_pydantic(value)
-    if _is_missing(value) or (isinstance(value, (list, dict)) and len(value) == 0):
+    if is_missing(value) or (isinstance(value, (list, dict)) and len(value) == 0):
         return AnyType()
     if isinstance(value, dict):
         return _infer_object_type(value)
@@ -340,12 +298,6 @@ def infer_pandas_column_type(column: pd.Series) -> SignatureType:
 # --------------------------------------------------------------------------------------------------
 
 
-def is_spark_dataframe(value: Any) -> bool:
-    """True for a classic or Spark Connect ``pyspark.sql.DataFrame``, without importing pyspark."""
-    cls = type(value)
-    return cls.__module__.startswith("pyspark") and any(c.__name__ == "DataFrame" for c in cls.__mro__)
-
-
 def _is_sparse_matrix(value: Any) -> bool:
     """A scipy ``csr_matrix``/``csc_matrix`` (not the ``*_array`` classes), without importing scipy."""
     if "scipy.sparse" not in sys.modules:
@@ -353,15 +305,6 @@ def _is_sparse_matrix(value: Any) -> bool:
     from scipy.sparse import csc_matrix, csr_matrix
 
     return isinstance(value, (csc_matrix, csr_matrix))
-
-
-def _tensor_dtype(dtype: np.dtype) -> np.dtype:
-    """Drop the size of flexible dtypes: ``<U5`` -> ``str``, ``S3`` -> ``bytes``."""
-    if dtype.char == "U":
-        return np.dtype("str")
-    if dtype.char == "S":
-        return np.dtype("bytes")
-    return dtype
 
 
 def _tensor_shape(data: Any) -> tuple[int, ...]:
@@ -400,7 +343,7 @@ def _schema_from_records(records: list[dict]) -> Schema:
 def _schema_from_tensor_dict(tensors: dict[Any, np.ndarray]) -> Schema:
     return Schema(
         [
-            TensorSpec(type=_tensor_dtype(array.dtype), shape=_tensor_shape(array), name=name)
+            TensorSpec(type=generic_dtype(array.dtype), shape=_tensor_shape(array), name=name)
             for name, array in tensors.items()
         ]
     )
@@ -460,9 +403,9 @@ def _build_schema(data: Any) -> Schema:
     if isinstance(data, pd.DataFrame):
         return _schema_from_frame(data)
     if isinstance(data, np.ndarray):
-        return Schema([TensorSpec(type=_tensor_dtype(data.dtype), shape=_tensor_shape(data))])
+        return Schema([TensorSpec(type=generic_dtype(data.dtype), shape=_tensor_shape(data))])
     if _is_sparse_matrix(data):
-        return Schema([TensorSpec(type=_tensor_dtype(data.data.dtype), shape=_tensor_shape(data))])
+        return Schema([TensorSpec(type=generic_dtype(data.data.dtype), shape=_tensor_shape(data))])
     return _schema_from_scalar(data)
 
 
@@ -478,17 +421,13 @@ def infer_schema(data: Any) -> Schema:
     """The schema of ``data``, exactly as MLflow 3.x's ``_infer_schema`` infers it.
 
     Accepted: pandas DataFrame/Series, numpy arrays and dicts of them (tensors), scipy csr/csc matrices,
-    lists of dicts (records), other dicts and lists (JSON-like columns), and scalars. A Spark DataFrame
-    is handed to :func:`spark_signature.inference.spark.infer_spark_schema` (imported lazily). Issues MLflow's
-    integer-column ``UserWarning`` for column schemas with a top-level ``integer``/``long`` column.
+    lists of dicts (records), other dicts and lists (JSON-like columns), and scalars. Spark DataFrames
+    never reach this module (:mod:`spark_signature.dispatch` sends them to the Spark room). Issues
+    MLflow's integer-column ``UserWarning`` for column schemas with a top-level ``integer``/``long`` column.
 
     Raises:
         InferenceError: the data cannot be described by a signature (MLflow refuses it too).
     """
-    if is_spark_dataframe(data):  # the Spark room has its own rules (and issues the hint itself)
-        from spark_signature.inference.spark import infer_spark_schema
-
-        return infer_spark_schema(data)
     try:
         schema = _build_schema(data)
     except InferenceError:
@@ -566,17 +505,8 @@ def infer_param_schema(params: dict[str, Any]) -> ParamSchema:
 
 
 # Dataclasses are described by their annotations, not their values (MLflow's
-# `convert_dataclass_to_schema`). Annotations are used as written: string annotations
-# (`from __future__ import annotations`) are unsupported, and `float` means 32-bit `float` (an MLflow bug
-# kept for parity), `datetime.datetime` is not `datetime.date`.
-_DATACLASS_FIELD_TYPES: dict[Any, DataType] = {
-    bool: DataType.boolean,
-    int: DataType.long,
-    float: DataType.float,
-    str: DataType.string,
-    bytes: DataType.binary,
-    dt.date: DataType.datetime,
-}
+# `convert_dataclass_to_schema`, table ANNOTATION_TYPES). String annotations
+# (`from __future__ import annotations`) are unsupported.
 
 
 def _is_union(annotation: Any) -> bool:
@@ -599,13 +529,13 @@ def _dataclass_field_type(annotation: Any, where: str, *, top_level: bool) -> Da
         item = args[0] if args else None
         if top_level and is_dataclass(item):
             return Array(_dataclass_object(item))
-        if item in _DATACLASS_FIELD_TYPES:
-            return Array(_DATACLASS_FIELD_TYPES[item])
+        if item in ANNOTATION_TYPES:
+            return Array(ANNOTATION_TYPES[item])
         raise InferenceError(f"List field type {item} is not supported in dataclass field {where}")
     if is_dataclass(annotation):
         return _dataclass_object(annotation)
-    if annotation in _DATACLASS_FIELD_TYPES:
-        return _DATACLASS_FIELD_TYPES[annotation]
+    if annotation in ANNOTATION_TYPES:
+        return ANNOTATION_TYPES[annotation]
     raise InferenceError(f"Unsupported field type {annotation} in dataclass field {where}")
 
 

@@ -19,7 +19,7 @@ Modes:
 * ``full``: ONE Spark job over the data: ``mapInArrow`` profiles each partition's Arrow batches with
   ``pyarrow.compute`` (:mod:`.profile`) and yields one small JSON record per partition; the driver
   merges them. No rows are collected, so driver memory does not grow with the row count.
-  ``required`` = no null observed, at every level (see :func:`_required`).
+  ``required`` = no null observed, at every level (see :func:`_required_from_profile`).
 * ``sample``: the same profile over a bounded, seeded sample: ``fraction=`` (Bernoulli, optionally
   capped by ``sample_rows``) or ``sample_rows=`` alone (a seeded random top-``sample_rows``,
   ``orderBy(rand(seed)).limit(n)``: Spark keeps at most n rows per partition).
@@ -39,6 +39,8 @@ from typing import Any
 
 import numpy as np
 
+from spark_signature import paths
+from spark_signature.dispatch import is_spark_dataframe
 from spark_signature.errors import InferenceError, SignatureError
 from spark_signature.inference.profile import (
     LEAF,
@@ -53,10 +55,13 @@ from spark_signature.inference.profile import (
     TableProfile,
     profile_batches,
 )
-from spark_signature.rules import Compat
+from spark_signature.inference.python import INTEGER_COLUMN_HINT, infer_param_schema, infer_schema
+from spark_signature.inference.python import infer_signature as infer_python_signature
+from spark_signature.spark_columns import quote
 from spark_signature.types import (
     Array,
     ColSpec,
+    Compat,
     DataType,
     Map,
     ModelSignature,
@@ -71,27 +76,17 @@ __all__ = [
     "DEFAULT_MAP_KEY_CAP",
     "DEFAULT_PREDICT_ROWS",
     "DEFAULT_SAMPLE_ROWS",
-    "MODES",
+    "INFERENCE_MODES",
     "InferenceResult",
     "infer_spark_profile",
     "infer_spark_schema",
     "infer_spark_signature",
 ]
 
-MODES = ("schema", "sample", "full")
+INFERENCE_MODES = ("schema", "sample", "full")
 DEFAULT_MAP_KEY_CAP = 1000
 DEFAULT_SAMPLE_ROWS = 10_000
 DEFAULT_PREDICT_ROWS = 100
-
-# Spark numeric types whose arrays can become TensorSpecs, and their numpy dtypes.
-_TENSOR_DTYPES = {
-    "ByteType": "int8",
-    "ShortType": "int16",
-    "IntegerType": "int32",
-    "LongType": "int64",
-    "FloatType": "float32",
-    "DoubleType": "float64",
-}
 
 
 # ------------------------------------------------------------------------------------------------
@@ -159,18 +154,12 @@ class _Options:
 # ------------------------------------------------------------------------------------------------
 
 
-def _is_vector(spark_type: Any) -> bool:
-    try:
-        from pyspark.ml.linalg import VectorUDT
-    except ImportError:  # pragma: no cover - pyspark.ml needs numpy, a dependency
-        return False
-    return isinstance(spark_type, VectorUDT)
-
-
 def _kind(spark_type: Any) -> Kind:
     from pyspark.sql import types as T
 
-    if _is_vector(spark_type):
+    from spark_signature.spark_types import is_vector_udt, tensor_dtype_of
+
+    if is_vector_udt(spark_type):
         return Kind(VECTOR)
     if isinstance(spark_type, T.ArrayType):
         return Kind(LIST, children=(_kind(spark_type.elementType),))
@@ -182,16 +171,13 @@ def _kind(spark_type: Any) -> Kind:
         return Kind(MAP, children=(_kind(spark_type.valueType),))
     if isinstance(spark_type, T.NullType):
         return Kind(NULL)
-    return Kind(LEAF, dtype=_TENSOR_DTYPES.get(type(spark_type).__name__))
+    dtype = tensor_dtype_of(spark_type)
+    return Kind(LEAF, dtype=None if dtype is None else dtype.name)
 
 
 # ------------------------------------------------------------------------------------------------
 # profile -> signature types
 # ------------------------------------------------------------------------------------------------
-
-
-def _child(path: str, name: str) -> str:
-    return f"{path}.{name}" if path else name
 
 
 def _element_nulls(node: NodeProfile) -> int:
@@ -206,7 +192,7 @@ def _element_nulls(node: NodeProfile) -> int:
     return 0
 
 
-def _required(node: NodeProfile) -> bool:
+def _required_from_profile(node: NodeProfile) -> bool:
     """``required`` of a column or property from data: no null there nor in its elements."""
     return node.kind != NULL and node.nulls == 0 and _element_nulls(node) == 0
 
@@ -228,7 +214,7 @@ class _Builder:
         if isinstance(spark_field.dataType, T.NullType):
             required = False
         elif node is not None:
-            required = _required(node)
+            required = _required_from_profile(node)
         elif self.options.required_from_nullable:
             required = not spark_field.nullable
         else:
@@ -243,10 +229,12 @@ class _Builder:
         def sub(i: int) -> NodeProfile | None:
             return None if node is None else node.children[i]
 
-        if _is_vector(spark_type):
+        from spark_signature.spark_types import is_vector_udt
+
+        if is_vector_udt(spark_type):
             return SparkMLVector() if self.mlflow else Array(DataType.double)
         if isinstance(spark_type, T.ArrayType):
-            return Array(self.type(spark_type.elementType, sub(0), f"{path}[]"))
+            return Array(self.type(spark_type.elementType, sub(0), paths.any_element(path)))
         if isinstance(spark_type, T.StructType):
             from_spark_type(spark_type, path)  # empty struct / duplicate names: the mapping's errors
             props = []
@@ -255,14 +243,14 @@ class _Builder:
                 if isinstance(f.dataType, T.NullType):
                     required = False
                 elif child is not None:
-                    required = _required(child)
+                    required = _required_from_profile(child)
                 else:
                     required = not f.nullable
-                props.append(Property(f.name, self.type(f.dataType, child, _child(path, f.name)), required))
+                props.append(Property(f.name, self.type(f.dataType, child, paths.field(path, f.name)), required))
             return Object(props)
         if isinstance(spark_type, T.MapType):
             from_spark_type(T.MapType(spark_type.keyType, T.NullType()), path)  # string keys only
-            value = self.type(spark_type.valueType, sub(0), f"{path}{{}}")
+            value = self.type(spark_type.valueType, sub(0), paths.any_value(path))
             if top and self.mlflow:
                 return self._map_as_object(path, value, node)
             return Map(value)
@@ -313,12 +301,12 @@ def _walk(node: NodeProfile, kind: Kind, path: str, result: InferenceResult) -> 
     if kind.kind == MAP:
         result.map_keys[path] = None if node.keys is None else sorted(node.keys)
     if kind.kind == LIST:
-        _walk(node.children[0], kind.children[0], f"{path}[]", result)
+        _walk(node.children[0], kind.children[0], paths.any_element(path), result)
     elif kind.kind == MAP:
-        _walk(node.children[0], kind.children[0], f"{path}{{}}", result)
+        _walk(node.children[0], kind.children[0], paths.any_value(path), result)
     elif kind.kind == STRUCT:
         for name, child_kind, child in zip(kind.names, kind.children, node.children, strict=True):
-            _walk(child, child_kind, _child(path, name), result)
+            _walk(child, child_kind, paths.field(path, name), result)
 
 
 def _tensor_candidate(name: str, kind: Kind, node: NodeProfile) -> TensorSpec | None:
@@ -343,10 +331,6 @@ def _tensor_candidate(name: str, kind: Kind, node: NodeProfile) -> TensorSpec | 
 # ------------------------------------------------------------------------------------------------
 
 
-def _quote(name: str) -> str:
-    return "`" + name.replace("`", "``") + "`"
-
-
 def _sampled(df: Any, options: _Options) -> Any:
     from pyspark.sql import functions as F
 
@@ -369,15 +353,15 @@ def _distinct_map_keys(df: Any, column: str, cap: int) -> list[str] | None:
     """Schema mode, compat="mlflow": the distinct keys of one map column, at most ``cap`` of them."""
     from pyspark.sql import functions as F
 
-    rows = df.select(F.explode(F.map_keys(F.col(_quote(column)))).alias("k")).distinct().limit(cap + 1).collect()
+    rows = df.select(F.explode(F.map_keys(F.col(quote(column)))).alias("k")).distinct().limit(cap + 1).collect()
     if len(rows) > cap:
         return None
     return sorted(r[0] for r in rows)
 
 
 def _check_options(options: _Options) -> None:
-    if options.mode not in MODES:
-        raise InferenceError(f"mode must be one of {MODES}, got {options.mode!r}.")
+    if options.mode not in INFERENCE_MODES:
+        raise InferenceError(f"mode must be one of {INFERENCE_MODES}, got {options.mode!r}.")
     if options.required_from_nullable and options.mode != "schema":
         raise InferenceError(
             "required_from_nullable applies to mode='schema' only: 'sample' and 'full' take `required` "
@@ -429,7 +413,7 @@ def _profile_frame(df: Any, column_groups: list[list[str]], options: _Options) -
     profile: TableProfile | None = None
     if options.mode != "schema":
         kinds = [_kind(f.dataType) for f in fields]
-        profile = _profile(df.select(*[_quote(n) for n in names]), kinds, options)
+        profile = _profile(df.select(*[quote(n) for n in names]), kinds, options)
         result.rows = profile.rows
         result.sample_size = profile.rows if options.mode == "sample" else None
         for f, kind, node in zip(fields, kinds, profile.columns, strict=True):
@@ -478,8 +462,6 @@ def _as_tensors(schema: Schema, result: InferenceResult) -> Schema:
 
 def _warn_integer_columns(schema: Schema | None) -> None:
     """MLflow's integer-column hint (compat="mlflow"): MLflow issues it for Spark DataFrames too."""
-    from spark_signature.inference.python import INTEGER_COLUMN_HINT
-
     if schema is None or schema.is_tensor_spec():
         return
     if any(isinstance(s.type, DataType) and s.type in (DataType.integer, DataType.long) for s in schema.inputs):
@@ -489,12 +471,6 @@ def _warn_integer_columns(schema: Schema | None) -> None:
 # ------------------------------------------------------------------------------------------------
 # public API
 # ------------------------------------------------------------------------------------------------
-
-
-def _is_spark_df(value: Any) -> bool:
-    from spark_signature.inference.python import is_spark_dataframe
-
-    return is_spark_dataframe(value)
 
 
 def infer_spark_profile(
@@ -542,15 +518,13 @@ def infer_spark_profile(
         TypeMappingError: a column type has no signature type (the error names its path and type).
         InferenceError: invalid options or columns.
     """
-    from spark_signature.inference.python import infer_param_schema
-    from spark_signature.inference.python import infer_signature as infer_python_signature
-
-    options = _Options(mode, Compat(compat), required_from_nullable, sample_rows, fraction, seed, map_key_cap, tensors)
+    options = _Options(mode, Compat.parse(compat), required_from_nullable, sample_rows, fraction, seed, map_key_cap,
+                       tensors)
     _check_options(options)
     given_outputs = sum((model_output is not None, bool(output_columns), predict_fn is not None))
     if given_outputs > 1:
         raise InferenceError("Give at most one of model_output, output_columns and predict_fn.")
-    spark_input = _is_spark_df(model_input)
+    spark_input = is_spark_dataframe(model_input)
     if not spark_input and (output_columns or input_columns or predict_fn):
         raise InferenceError("input_columns, output_columns and predict_fn need model_input to be a Spark DataFrame.")
 
@@ -575,7 +549,7 @@ def infer_spark_profile(
         inputs = infer_python_signature(model_input=model_input).inputs
 
     output_result = None
-    if _is_spark_df(model_output):
+    if is_spark_dataframe(model_output):
         out_options = _Options(**{**options.__dict__, "tensors": False})
         (outputs,), output_result = _profile_frame(model_output, [list(model_output.columns)], out_options)
     elif model_output is not None:
@@ -584,7 +558,7 @@ def infer_spark_profile(
     if options.compat is Compat.MLFLOW:
         if spark_input:
             _warn_integer_columns(inputs)
-        if _is_spark_df(model_output) or output_columns:
+        if is_spark_dataframe(model_output) or output_columns:
             _warn_integer_columns(outputs)
     param_schema = infer_param_schema(params) if params else None
     try:
@@ -602,11 +576,9 @@ def infer_spark_profile(
 
 def _predict_outputs(df: Any, columns: list[str], predict_fn: Callable[[Any], Any], rows: int) -> Schema:
     """Outputs inferred from ``predict_fn`` on a pandas sample of at most ``rows`` input rows."""
-    from spark_signature.inference.python import infer_schema
-
     if rows < 1:
         raise InferenceError(f"predict_rows must be at least 1, got {rows!r}.")
-    sample = df.select(*[_quote(c) for c in columns]).limit(rows).toPandas()
+    sample = df.select(*[quote(c) for c in columns]).limit(rows).toPandas()
     try:
         predictions = predict_fn(sample)
     except Exception as exc:

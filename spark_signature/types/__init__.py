@@ -3,6 +3,7 @@
 ``from spark_signature.types import Schema, ColSpec, DataType, ...`` mirrors ``mlflow.types``.
 """
 
+from spark_signature.types.compatibility import Compat
 from spark_signature.types.composite import AnyType, Array, BaseType, Map, Object, Property, SparkMLVector
 from spark_signature.types.datatype import DataType
 from spark_signature.types.params import ParamSchema, ParamSpec, convert_param_value
@@ -14,6 +15,7 @@ __all__ = [
     "Array",
     "BaseType",
     "ColSpec",
+    "Compat",
     "DataType",
     "Map",
     "ModelSignature",

@@ -14,6 +14,7 @@ import numpy as np
 
 from spark_signature.types.composite import AnyType, Array, Map, Object
 from spark_signature.types.datatype import DataType
+from spark_signature.types.values import is_missing
 
 
 class ObjectValueError(ValueError):
@@ -49,18 +50,10 @@ def _check(value: Any, dtype: Any, required: bool, where: str) -> None:
         raise ObjectValueError(f"{where or 'value'}: invalid data type {dtype!r}")
 
 
-def _is_missing(value: Any) -> bool:
-    import pandas as pd
-
-    if isinstance(value, float):
-        return bool(np.isnan(value))
-    return value is None or value is pd.NA or value is pd.NaT
-
-
 def _check_scalar(value: Any, dtype: DataType, required: bool, where: str) -> None:
     import pandas as pd
 
-    if not required and _is_missing(value):
+    if not required and is_missing(value):
         return
     if not np.isscalar(value):
         raise ObjectValueError(f"{where or 'value'}: expected a scalar, got {type(value).__name__}")

@@ -1,7 +1,9 @@
 """The eight scalar signature types, with MLflow's names, numbers and numpy/pandas/python mappings.
 
-Pure Python plus numpy: Spark is imported only inside :meth:`DataType.to_spark`, so the type system
-loads without a JVM.
+Pure Python plus numpy. The Spark table is :data:`spark_signature.spark_types.DATATYPE_TO_SPARK`
+(imported only inside :meth:`DataType.to_spark`, so the type system loads without a JVM) and the Arrow
+table :data:`spark_signature.arrow_types.DATATYPE_TO_ARROW`. The tables here: numpy, pandas and Python
+types of each DataType, and the exact Python scalar types inference maps to each.
 """
 
 from __future__ import annotations
@@ -44,9 +46,9 @@ class DataType(Enum):
 
     def to_spark(self) -> Any:
         """The Spark SQL type instance; pyspark is imported here, never at module load."""
-        import pyspark.sql.types as spark_types
+        from spark_signature.spark_types import to_spark_type
 
-        return getattr(spark_types, _SPARK[self.name])()
+        return to_spark_type(self)
 
     @classmethod
     def check_type(cls, data_type: DataType, value: Any) -> bool:
@@ -60,9 +62,10 @@ class DataType(Enum):
         candidates.extend(_EXTRA_EXACT.get(data_type.name, ()))
         if type(value) in candidates:
             return True
-        spark_types = sys.modules.get("pyspark.sql.types")
-        if spark_types is not None:
-            return isinstance(value, getattr(spark_types, _SPARK[data_type.name]))
+        if "pyspark.sql.types" in sys.modules:  # a Spark type object can only exist once pyspark is loaded
+            from spark_signature.spark_types import datatype_of_spark_instance
+
+            return datatype_of_spark_instance(value) is data_type
         return False
 
     @classmethod
@@ -102,16 +105,6 @@ _PYTHON: dict[str, type] = {
     "binary": bytes,
     "datetime": dt.date,
 }
-_SPARK: dict[str, str] = {
-    "boolean": "BooleanType",
-    "integer": "IntegerType",
-    "long": "LongType",
-    "float": "FloatType",
-    "double": "DoubleType",
-    "string": "StringType",
-    "binary": "BinaryType",
-    "datetime": "TimestampType",
-}
 # Exact python types accepted by ``check_type`` on top of the three mapped ones.
 _EXTRA_EXACT: dict[str, tuple[type, ...]] = {
     "datetime": (np.datetime64, dt.datetime),
@@ -119,3 +112,36 @@ _EXTRA_EXACT: dict[str, tuple[type, ...]] = {
 }
 
 DATA_TYPE_NAMES: tuple[str, ...] = tuple(member.name for member in DataType)
+
+#: Inference (MLflow's ``_infer_scalar_datatype``): a scalar is typed by its *exact* Python/numpy type;
+#: subclasses (pd.Timestamp, np.longlong, IntEnum) and the numpy types missing here (int8/int16/uint*,
+#: float16, ...) are refused, as in MLflow. Datetimes are :data:`DATETIME_SCALAR_TYPES`.
+PYTHON_SCALAR_TYPES: dict[type, DataType] = {
+    bool: DataType.boolean,
+    np.bool_: DataType.boolean,
+    int: DataType.long,
+    np.int64: DataType.long,
+    np.int32: DataType.integer,
+    builtins.float: DataType.double,
+    np.float64: DataType.double,
+    np.float32: DataType.float,
+    str: DataType.string,
+    np.str_: DataType.string,
+    object: DataType.string,  # a bare ``object()`` instance
+    bytes: DataType.binary,
+    np.bytes_: DataType.binary,
+    bytearray: DataType.binary,
+}
+DATETIME_SCALAR_TYPES: tuple[type, ...] = (dt.date, dt.datetime, np.datetime64)
+
+#: Inference from dataclass annotations (MLflow's ``convert_dataclass_to_schema``), used as written:
+#: ``float`` means 32-bit ``float`` (an MLflow bug kept for parity), ``datetime.datetime`` is not
+#: ``datetime.date``.
+ANNOTATION_TYPES: dict[Any, DataType] = {
+    bool: DataType.boolean,
+    int: DataType.long,
+    builtins.float: DataType.float,
+    str: DataType.string,
+    bytes: DataType.binary,
+    dt.date: DataType.datetime,
+}

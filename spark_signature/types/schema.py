@@ -68,6 +68,15 @@ __all__ = [
 TENSOR_TYPE = "tensor"
 
 
+def generic_dtype(dtype: np.dtype) -> np.dtype:
+    """A dtype without size information: ``<U5`` -> ``str``, ``S3`` -> ``bytes`` (what a TensorSpec holds)."""
+    if dtype.kind == "U":
+        return np.dtype("str")
+    if dtype.kind == "S":
+        return np.dtype("bytes")
+    return dtype
+
+
 def _check_name(name: Any, what: str) -> str | int | None:
     """Names are str, or int for positional columns inferred from a DataFrame (as MLflow writes them)."""
     if name is None or isinstance(name, str):
