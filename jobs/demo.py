@@ -103,31 +103,47 @@ INCOMING_BAD_ROWS = [(None, 3.0, 1.4, 0.2), (6.1, 2.8, 4.7, None)]
 def enforce_incoming(spark: SparkSession, signature: ModelSignature, path: str) -> bool:
     """Check every row of a new batch against the signature; write valid and quarantined rows to Delta.
 
-    One tagged pass (persisted) feeds both writes; the counts come from that same pass.
+    One tagged pass (persisted) feeds both writes; the counts come from that same pass and are checked
+    against the Delta tables read back: valid + quarantined = the rows of the batch, each counted on its own.
     """
     from pyspark.sql import functions as F
 
     from spark_signature import enforce
 
     rows = [(i, *r) for i, r in enumerate([*IRIS_ROWS, *INCOMING_BAD_ROWS])]
+    bad_ids = set(range(len(IRIS_ROWS), len(rows)))
     ddl = "row_id int, " + ", ".join(f"`{n}` double" for n in IRIS_FEATURES)
     incoming = spark.createDataFrame(rows, ddl).repartition(2)
-    result = enforce(incoming, signature, mode="split", keep_columns=["row_id"])
-    result.tagged.persist()
+    result = enforce(incoming, signature, mode="split", keep_columns=["row_id"]).persist()
     base = os.path.dirname(path)
-    for name, frame in (("valid", result.valid), ("quarantine", result.quarantine)):
-        frame.write.format("delta").mode("overwrite").option("delta.columnMapping.mode", "name").save(
-            os.path.join(base, f"iris_{name}")
-        )
-    counts = result.counts
-    print(f"enforcement: {json.dumps(counts.as_dict())}")
-    for row in result.quarantine.select("row_id", F.col("_violations")).orderBy("row_id").collect():
-        reasons = "; ".join(f"{v['path']}: {v['rule']} (expected {v['expected']})" for v in row["_violations"])
-        print(f"quarantined row {row['row_id']}: {reasons}")
-    result.tagged.unpersist()
-    ok = counts.valid + counts.quarantined == len(rows) and counts.quarantined == len(INCOMING_BAD_ROWS)
+    tables = {name: os.path.join(base, f"iris_{name}") for name in ("valid", "quarantine")}
+    try:
+        for name, frame in (("valid", result.valid), ("quarantine", result.quarantine)):
+            frame.write.format("delta").mode("overwrite").option("delta.columnMapping.mode", "name").save(
+                tables[name]
+            )
+        counts = result.counts
+        print(f"enforcement: {json.dumps(counts.as_dict())}")
+        for row in result.quarantine.select("row_id", F.col("_violations")).orderBy("row_id").collect():
+            reasons = "; ".join(f"{v['path']}: {v['rule']} (expected {v['expected']})" for v in row["_violations"])
+            print(f"quarantined row {row['row_id']}: {reasons}")
+    finally:
+        result.unpersist()
+    valid_back = spark.read.format("delta").load(tables["valid"])
+    quarantine_back = spark.read.format("delta").load(tables["quarantine"])
+    written = {"valid": valid_back.count(), "quarantine": quarantine_back.count()}
+    quarantined_ids = {r["row_id"] for r in quarantine_back.select("row_id").collect()}
+    print(f"Delta tables read back: {written['valid']} valid + {written['quarantine']} quarantined rows "
+          f"of {len(rows)}")
+    ok = (
+        written["valid"] == counts.valid
+        and written["quarantine"] == counts.quarantined
+        and written["valid"] + written["quarantine"] == len(rows)
+        and quarantined_ids == bad_ids
+    )
     if not ok:
-        print("error: enforcement counts do not add up", file=sys.stderr)
+        print(f"error: the Delta tables ({written}, quarantined ids {sorted(quarantined_ids)}) do not match the "
+              f"counts {counts.as_dict()} and the {len(rows)} input rows", file=sys.stderr)
     return ok
 
 

@@ -64,3 +64,10 @@ def test_demo_runs_under_spark_submit(spark, tmp_path: Path) -> None:
     assert "quarantined row 7: petal width (cm): null_in_required" in stdout
     assert "demo OK" in stdout
     assert (table / "_delta_log").is_dir()
+    # the demo's Delta outputs, read back here independently of the demo's own check
+    valid = spark.read.format("delta").load(str(tmp_path / "iris_valid"))
+    quarantine = spark.read.format("delta").load(str(tmp_path / "iris_quarantine"))
+    assert valid.columns == ["row_id", *demo.IRIS_FEATURES]
+    assert sorted(r["row_id"] for r in valid.collect()) == list(range(6))
+    assert sorted(r["row_id"] for r in quarantine.collect()) == [6, 7]
+    assert "Delta tables read back: 6 valid + 2 quarantined rows of 8" in stdout

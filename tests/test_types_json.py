@@ -94,15 +94,16 @@ def test_from_numpy_type() -> None:
     assert DataType.from_numpy_type(np.dtype("object")) is None
 
 
-def test_types_package_does_not_import_pyspark_or_pandas() -> None:
+def test_types_package_does_not_import_pyspark_pandas_or_pyarrow() -> None:
     code = (
         "import sys, spark_signature.types, spark_signature.mlmodel, spark_signature.enforcement.params;"
         "from spark_signature.types import ParamSpec, Schema;"
         "ParamSpec('a', 'long', 1); Schema.from_json('[{\"type\": \"long\"}]');"
-        "print('pyspark' in sys.modules, 'pandas' in sys.modules)"
+        "import spark_signature.rules, spark_signature.violations, spark_signature.paths;"
+        "print('pyspark' in sys.modules, 'pandas' in sys.modules, 'pyarrow' in sys.modules)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.split() == ["False", "False"]
+    assert out.stdout.split() == ["False", "False", "False"]
 
 
 # --- ColSpec / nested types ------------------------------------------------------------------------

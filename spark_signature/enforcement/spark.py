@@ -201,6 +201,8 @@ class SplitResult:
     params: dict | None = None  # the validated inference params (defaults filled), if any were given
     _counts: Counts | None = None
     _input_rows: int | None = None
+    #: how the counts were obtained: "observation" (the first action saw every row) or "counting_pass"
+    counts_source: str | None = None
 
     @property
     def warnings(self) -> list[str]:
@@ -247,8 +249,9 @@ class SplitResult:
         if self._counts is None:
             metrics = _observation_result(self._observation, self.tagged.sparkSession)
             counts = None if metrics is None else self._from_metrics(metrics)
+            self.counts_source = "observation"
             if counts is None or counts.valid + counts.quarantined != counts.rows:
-                counts = self._counting_pass()
+                counts, self.counts_source = self._counting_pass(), "counting_pass"
             self._counts = counts.verify()
         return self._counts
 
