@@ -185,3 +185,20 @@ def bad_option(name: str, value: Any, accepted: Any, what: str | None = None) ->
         rule=Rule.INVALID_OPTION, path=name, expected=str(accepted), found=repr(value),
         fix=f"pass {name}= one of {accepted}",
     )
+
+
+class ModelURIError(SignatureError, ValueError):
+    """A model location cannot be used: unknown URI scheme, no such run/model/version/alias, a path that
+    leaves the model directory, or an operation the URI kind does not allow (set_signature on models:/)."""
+
+
+class MissingExtraError(SignatureError, ImportError):
+    """An optional dependency is needed for this call; the message names the extra to install."""
+
+
+class InputExampleError(SignatureError, ValueError):
+    """An input example MLflow would refuse to save, or a saved one that does not match its info."""
+
+
+class ScoringError(SignatureError, ValueError):
+    """Validated scoring cannot start: the model has no usable signature, or the result conflicts."""

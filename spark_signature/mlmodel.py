@@ -1,24 +1,26 @@
 """The ``signature`` block of an MLmodel file: read it, write it, and load a signature from a path.
 
 MLflow writes MLmodel with ``yaml.safe_dump(..., default_flow_style=False)`` (keys sorted) and the
-signature as three JSON strings; writing the same way keeps files byte-identical. Local paths only:
-URIs (``runs:/``, ``models:/``) need MLflow's artifact stores.
+signature as three JSON strings; writing the same way keeps files byte-identical. Where the model is
+(a directory, ``file://``, ``runs:/``, ``models:/``...) is :mod:`spark_signature.model_uri`'s business.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import tempfile
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from spark_signature.errors import SchemaDefinitionError, SignatureFormatError
+from spark_signature.model_uri import MLMODEL_FILE_NAME, ModelLocation, open_model
 from spark_signature.types._format import describe, format_error
 from spark_signature.types.signature import ModelSignature
 
-MLMODEL_FILE_NAME = "MLmodel"
 _FLAGS = ("is_signature_from_type_hint", "type_hint_from_example")
 _SIGNATURE_PARTS = ("inputs", "outputs", "params")
 
@@ -29,33 +31,41 @@ def mlmodel_path(path: str | os.PathLike[str]) -> Path:
     return p / MLMODEL_FILE_NAME if p.is_dir() else p
 
 
-def read_mlmodel(path: str | os.PathLike[str]) -> dict[str, Any]:
-    """The MLmodel YAML of a model directory or MLmodel file, as a dict."""
-    file = mlmodel_path(path)
-    if not file.is_file():
-        raise SignatureFormatError(
-            f'Could not find an "{MLMODEL_FILE_NAME}" configuration file at "{file}"',
-            path=str(file),
-            hint="Pass a model directory (containing MLmodel) or the MLmodel file itself.",
-        )
+def _load_yaml(text: str, where: str) -> Any:
     try:
-        document = yaml.safe_load(file.read_text())
+        return yaml.safe_load(text)
     except yaml.YAMLError as exc:
         raise SignatureFormatError(
-            f"Invalid YAML in {file}: {exc}",
-            path=str(file),
+            f"Invalid YAML in {where}: {exc}",
+            path=where,
             hint="Fix the YAML syntax (indentation, quotes).",
         ) from exc
+
+
+def _parse_mlmodel(model: ModelLocation) -> dict[str, Any]:
+    """The MLmodel of an opened model as a dict; errors name the file (or the URI it came from)."""
+    file = model.mlmodel_file
+    label = str(file) if model.is_local else f"{model.location} ({MLMODEL_FILE_NAME})"
+    try:
+        text = file.read_text()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SignatureFormatError(f"Cannot read {label}: {exc}", path=label) from exc
+    document = _load_yaml(text, label)
     if not isinstance(document, dict):
-        raise format_error(str(file), f"expected a YAML mapping at the top level, got {describe(document)}")
+        raise format_error(label, f"expected a YAML mapping at the top level, got {describe(document)}")
     return document
 
 
+def read_mlmodel(model_uri: str | os.PathLike[str]) -> dict[str, Any]:
+    """The MLmodel YAML of a model (directory, MLmodel file, or URI), as a dict."""
+    with open_model(model_uri) as model:
+        return _parse_mlmodel(model)
+
+
 def write_mlmodel(path: str | os.PathLike[str], model_dict: dict[str, Any]) -> Path:
-    """Write ``model_dict`` as MLflow does (safe_dump, block style, sorted keys); returns the file."""
+    """Write ``model_dict`` to a local model as MLflow does (safe_dump, block style, sorted keys)."""
     file = mlmodel_path(path)
-    with open(file, "w") as out:
-        yaml.safe_dump(model_dict, stream=out, default_flow_style=False)
+    _write_atomically(file, mlmodel_text(model_dict))
     return file
 
 
@@ -89,44 +99,97 @@ def signature_to_mlmodel(model_dict: dict[str, Any], signature: ModelSignature |
     return updated
 
 
-def set_signature(path: str | os.PathLike[str], signature: ModelSignature) -> Path:
-    """Replace the signature of a local model (directory or MLmodel file); nothing else changes.
+def _as_signature(signature: Any) -> ModelSignature:
+    """Our ModelSignature; an ``mlflow.models.ModelSignature`` is converted through its JSON (flags kept)."""
+    if isinstance(signature, ModelSignature):
+        return signature
+    if type(signature).__module__.startswith("mlflow.") and hasattr(signature, "to_dict"):
+        converted = ModelSignature.from_dict(signature.to_dict())
+        converted._is_signature_from_type_hint = bool(getattr(signature, "_is_signature_from_type_hint", False))
+        converted._is_type_hint_from_example = bool(getattr(signature, "_is_type_hint_from_example", False))
+        return converted
+    raise SchemaDefinitionError(
+        f"signature must be a ModelSignature, got {type(signature).__name__}",
+        found=signature,
+        hint="Build one with spark_signature.ModelSignature(...) or infer_signature(...).",
+    )
 
-    Like ``mlflow.models.set_signature``, the MLmodel flags are written from the signature object (a
-    new signature carries False) and the file is re-serialized (keys sorted); every other key keeps
-    its value.
+
+def _write_atomically(file: Path, text: str) -> None:
+    """Replace ``file`` in one step: a failure leaves the old file untouched."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{file.name}.", dir=file.parent)
+    try:
+        with os.fdopen(fd, "w") as out:
+            out.write(text)
+        os.replace(tmp, file)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def mlmodel_text(model_dict: dict[str, Any]) -> str:
+    """MLflow's MLmodel serialization: ``yaml.safe_dump`` in block style, keys sorted."""
+    return yaml.safe_dump(model_dict, default_flow_style=False)
+
+
+def set_signature(model_uri: str | os.PathLike[str], signature: ModelSignature) -> Path | str:
+    """Replace the signature of a model, as ``mlflow.models.set_signature`` does; nothing else changes.
+
+    ``model_uri`` is a model directory, an MLmodel file, ``file://``, or (with the mlflow extra) a
+    ``runs:/``, ``models:/<model_id>`` or artifact-store URI. Only ``MLmodel`` is rewritten: the
+    signature block replaced, the two type-hint flags written from the signature (False for a new one),
+    keys sorted, every other key kept. ``models:/<name>/<version>`` and ``@alias`` URIs are refused
+    (registered versions are read-only): set it on the version's source and register a new version.
+    The new file is fully built before anything is written. Returns the MLmodel path (local) or URI.
     """
-    if not isinstance(signature, ModelSignature):
-        raise SchemaDefinitionError(
-            f"signature must be a ModelSignature, got {type(signature).__name__}", found=signature
+    signature = _as_signature(signature)
+    with open_model(model_uri, for_write=True) as model:
+        text = mlmodel_text(signature_to_mlmodel(_parse_mlmodel(model), signature))
+        _write_atomically(model.mlmodel_file, text)
+        if model.is_local:
+            return model.mlmodel_file
+        return model.upload(model.mlmodel_file)
+
+
+def _signature_document(path: Path, document: Any, kind: str) -> ModelSignature | None:
+    if not isinstance(document, dict):
+        raise format_error(str(path), f"expected a {kind} with inputs/outputs/params, got {describe(document)}")
+    if "signature" in document:
+        return signature_from_mlmodel(document)
+    if not any(part in document for part in _SIGNATURE_PARTS):
+        raise format_error(
+            str(path),
+            f"no inputs, outputs or params found (keys: {sorted(document)})",
+            fix='Write {"inputs": ..., "outputs": ..., "params": ...} as in the MLmodel signature block.',
         )
-    return write_mlmodel(path, signature_to_mlmodel(read_mlmodel(path), signature))
+    return ModelSignature.from_dict(document)
 
 
-def load_signature(path_or_dir: str | os.PathLike[str]) -> ModelSignature | None:
-    """The signature stored at a path: a model directory, an MLmodel file, or a JSON file.
+def load_signature(model_uri: str | os.PathLike[str]) -> ModelSignature | None:
+    """The signature stored at a model location or in a signature file.
 
-    A JSON file holds ``{"inputs": ..., "outputs": ..., "params": ...}`` (JSON strings as in MLmodel,
-    or the lists themselves), or a whole MLmodel-like mapping with a ``signature`` key. Returns None
-    for an MLmodel without a signature; malformed content raises SignatureFormatError.
+    Accepted: a model directory, an MLmodel file, ``file://``, (with the mlflow extra) any URI MLflow
+    resolves (``runs:/<run>/<path>``, ``models:/<name>/<version>``, ``models:/<name>@<alias>``,
+    ``models:/<model_id>``, artifact-store URIs), and a ``.json``/``.yaml``/``.yml`` file holding
+    ``{"inputs": ..., "outputs": ..., "params": ...}`` (JSON strings as in MLmodel, or the lists
+    themselves) or a whole MLmodel-like mapping with a ``signature`` key. Returns None for a model
+    without a signature; malformed content raises SignatureFormatError, a URI that names nothing
+    ModelURIError.
     """
-    path = Path(path_or_dir)
-    if path.is_file() and path.suffix.lower() == ".json":
-        try:
-            document = json.loads(path.read_text())
-        except ValueError as exc:
-            raise SignatureFormatError(f"Invalid JSON in {path}: {exc}", path=str(path)) from exc
-        if not isinstance(document, dict):
-            raise format_error(
-                str(path), f"expected a JSON object with inputs/outputs/params, got {describe(document)}"
-            )
-        if "signature" in document:
-            return signature_from_mlmodel(document)
-        if not any(part in document for part in _SIGNATURE_PARTS):
-            raise format_error(
-                str(path),
-                f"no inputs, outputs or params found (keys: {sorted(document)})",
-                fix='Write {"inputs": ..., "outputs": ..., "params": ...} as in the MLmodel signature block.',
-            )
-        return ModelSignature.from_dict(document)
-    return signature_from_mlmodel(read_mlmodel(path))
+    path = Path(model_uri) if isinstance(model_uri, os.PathLike) else None
+    if path is None and isinstance(model_uri, str) and os.path.exists(model_uri):
+        path = Path(model_uri)
+    if path is not None and path.is_file() and path.suffix.lower() in (".json", ".yaml", ".yml"):
+        text = path.read_text()
+        if path.suffix.lower() == ".json":
+            try:
+                document = json.loads(text)
+            except ValueError as exc:
+                raise SignatureFormatError(f"Invalid JSON in {path}: {exc}", path=str(path)) from exc
+        else:
+            document = _load_yaml(text, str(path))
+        kind = "JSON object" if path.suffix.lower() == ".json" else "YAML mapping"
+        return _signature_document(path, document, kind)
+    with open_model(model_uri) as model:
+        return signature_from_mlmodel(_parse_mlmodel(model))
