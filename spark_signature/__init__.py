@@ -12,10 +12,14 @@ from typing import Any
 from spark_signature.errors import (
     ConfigError,
     InferenceError,
+    InputExampleError,
+    MissingExtraError,
+    ModelURIError,
     ParamsValidationError,
     Rule,
     SchemaDefinitionError,
     SchemaEnforcementError,
+    ScoringError,
     SignatureError,
     SignatureFormatError,
     TypeMappingError,
@@ -50,9 +54,15 @@ _LAZY: dict[str, str] = {
     "validate_schema": "spark_signature.enforcement.local",
     "validate_params": "spark_signature.enforcement.params",
     "enforce": "spark_signature.enforcement.spark",
-    # MLmodel files
+    # MLmodel files and model URIs
     "load_signature": "spark_signature.mlmodel",
     "set_signature": "spark_signature.mlmodel",
+    # input examples
+    "save_input_example": "spark_signature.examples",
+    "load_input_example": "spark_signature.examples",
+    "load_input_example_params": "spark_signature.examples",
+    "input_example_from_spark": "spark_signature.examples",
+    "infer_signature_from_input_example": "spark_signature.examples",
     # session
     "get_spark": "spark_signature.session",
 }
@@ -60,10 +70,14 @@ _LAZY: dict[str, str] = {
 __all__ = [
     "ConfigError",
     "InferenceError",
+    "InputExampleError",
+    "MissingExtraError",
+    "ModelURIError",
     "ParamsValidationError",
     "Rule",
     "SchemaDefinitionError",
     "SchemaEnforcementError",
+    "ScoringError",
     "SignatureError",
     "SignatureFormatError",
     "TypeMappingError",
