@@ -7,13 +7,17 @@ marked ``spark`` automatically, so ``pytest -m "not spark"`` runs the pure-Pytho
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from spark_signature.session import get_spark
+
+# Tests never use the network: MLflow's usage telemetry stays off.
+os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -58,6 +62,50 @@ def delta_path(tmp_path: Path) -> Callable[[str], str]:
         return str(path)
 
     return make
+
+
+@pytest.fixture(scope="session")
+def mlflow_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """A real MLflow tracking store and model registry for the whole run: SQLite plus a local artifact root.
+
+    Yields the ``mlflow`` module, pointed at the store through an experiment of its own; the previous
+    tracking URI is restored afterwards.
+    """
+    mlflow = pytest.importorskip("mlflow")
+    root = tmp_path_factory.mktemp("mlflow-store")
+    previous = mlflow.get_tracking_uri()
+    mlflow.set_tracking_uri(f"sqlite:///{root / 'mlflow.db'}")
+    experiment = mlflow.create_experiment("spark_signature-tests", artifact_location=(root / "artifacts").as_uri())
+    mlflow.set_experiment(experiment_id=experiment)
+    yield mlflow
+    mlflow.set_tracking_uri(previous)
+
+
+@pytest.fixture(scope="session")
+def iris_model(mlflow_store: Any) -> Any:
+    """The seed's scikit-learn RandomForest on iris, logged with a signature and an input example,
+    registered as ``iris`` version 1 with the alias ``champion``."""
+    from types import SimpleNamespace
+
+    sklearn = pytest.importorskip("sklearn")
+    from sklearn.datasets import load_iris
+    from sklearn.ensemble import RandomForestClassifier
+
+    del sklearn
+    mlflow = mlflow_store
+    X, y = load_iris(return_X_y=True, as_frame=True)
+    clf = RandomForestClassifier(n_estimators=10, max_depth=7, random_state=0).fit(X, y)
+    signature = mlflow.models.infer_signature(X, clf.predict(X))
+    with mlflow.start_run() as run:
+        info = mlflow.sklearn.log_model(
+            clf, name="iris_rf", signature=signature, input_example=X.head(3),
+            registered_model_name="iris", skops_trusted_types=["sklearn.tree._tree.Tree"],
+        )  # fmt: skip
+    mlflow.MlflowClient().set_registered_model_alias("iris", "champion", "1")
+    return SimpleNamespace(
+        run_id=run.info.run_id, runs_uri=f"runs:/{run.info.run_id}/iris_rf", model_uri=info.model_uri,
+        signature=signature, X=X, y=y, clf=clf,
+    )  # fmt: skip
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
