@@ -63,6 +63,9 @@ _LAZY: dict[str, str] = {
     "load_input_example_params": "spark_signature.examples",
     "input_example_from_spark": "spark_signature.examples",
     "infer_signature_from_input_example": "spark_signature.examples",
+    # validated scoring
+    "score": "spark_signature.scoring",
+    "ScoreResult": "spark_signature.scoring",
     # session
     "get_spark": "spark_signature.session",
 }
