@@ -472,6 +472,8 @@ def load_input_example(
         if kind == "json_object":
             return data
         if kind == "ndarray":
+            if info.get("format") == "tf-serving" and isinstance(data, dict) and list(data) == ["inputs"]:
+                data = data["inputs"]  # MLflow 2.x wrapped tensors as TF serving input; 3.x cannot read it
             return _read_ndarray(data, schema, name)
         if kind.startswith("sparse_matrix"):
             return _read_sparse(data, kind, name)
