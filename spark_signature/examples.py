@@ -360,7 +360,7 @@ def _read_sparse(data: Any, kind: str, where: str) -> Any:
 
 
 def _decode_binary(value: Any) -> Any:
-    if value is None:
+    if value is None or (isinstance(value, float) and np.isnan(value)):  # pandas 3 reads a null str as NaN
         return None
     return base64.decodebytes(bytes(value, "utf8"))
 

@@ -420,3 +420,14 @@ def test_example_from_spark_takes_only_n_rows(spark: Any) -> None:
         input_example_from_spark(huge, n=0)
     with pytest.raises(InputExampleError, match="expects a Spark DataFrame"):
         input_example_from_spark(pd.DataFrame({"a": [1]}))
+
+
+def test_binary_null_reads_back_as_none_where_mlflow_fails(tmp_path: Path) -> None:
+    frame = pd.DataFrame({"bin": [b"ab", None]})
+    info = save_input_example(frame, tmp_path)
+    inputs = '[{"type": "binary", "name": "bin", "required": false}]'
+    signature = mlflow_models.ModelSignature.from_dict({"inputs": inputs})
+    _model_dir(tmp_path, info, signature)
+    with pytest.raises(MlflowException, match="Failed to convert column bin"):
+        mlflow_models.Model.load(str(tmp_path)).load_input_example(str(tmp_path))
+    assert load_input_example(tmp_path)["bin"].tolist() == [b"ab", None]

@@ -5,14 +5,20 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
+
 README = Path(__file__).resolve().parents[1] / "README.md"
 
 
-def _tour_blocks() -> list[str]:
+def _section_blocks(title: str) -> list[str]:
     text = README.read_text()
-    tour = text[text.index("## 5-minute tour"):]
-    tour = tour[: tour.index("\n## ", 1)]
-    return re.findall(r"```python\n(.*?)```", tour, flags=re.S)
+    section = text[text.index(f"## {title}"):]
+    section = section[: section.index("\n## ", 1)]
+    return re.findall(r"```python\n(.*?)```", section, flags=re.S)
+
+
+def _tour_blocks() -> list[str]:
+    return _section_blocks("5-minute tour")
 
 
 def test_tour_runs(spark, capsys):
@@ -26,3 +32,21 @@ def test_tour_runs(spark, capsys):
     counts = namespace["result"].counts.as_dict()
     assert (counts["rows"], counts["valid"], counts["quarantined"]) == (3, 1, 2)
     assert namespace["result"].params == {"threshold": 0.7}
+
+
+@pytest.mark.slow
+def test_validate_before_spark_udf_runs(spark, capsys):
+    pytest.importorskip("mlflow")
+    pytest.importorskip("sklearn")
+    blocks = _section_blocks("Validate before `spark_udf`")
+    assert len(blocks) == 2
+    namespace: dict = {"spark": spark}
+    for block in blocks:
+        exec(compile(block, str(README), "exec"), namespace)
+    out = capsys.readouterr().out
+    counts = namespace["scoring"].counts.as_dict()
+    assert (counts["rows"], counts["valid"], counts["quarantined"]) == (3, 2, 1)
+    assert counts["violations"] == [{"column": "sepal width (cm)", "rule": "null_in_required", "count": 1}]
+    assert str(counts) in out  # the block prints the counts
+    ids = sorted(r["id"] for r in namespace["scoring"].scored.select("id").collect())
+    assert ids == [1, 3]
