@@ -34,7 +34,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from spark_signature.errors import InputExampleError, SignatureError
+from spark_signature.errors import InputExampleError, ModelURIError, SignatureError
 from spark_signature.types import AnyType, ColSpec, DataType, ModelSignature, Schema, TensorSpec
 
 EXAMPLE_FILENAME = "input_example.json"
@@ -75,7 +75,7 @@ def dumps(value: Any, *, indent: int | None = None) -> str:
         raise InputExampleError(
             f"The input example cannot be written as JSON: {exc}",
             found=type(value).__name__,
-            hint="Use JSON-like values: numbers, strings, bools, None, bytes, dates/datetimes, lists and dicts "
+            fix="Use JSON-like values: numbers, strings, bools, None, bytes, dates/datetimes, lists and dicts "
             "of those, or numpy/pandas data (e.g. convert Decimal to float, complex to two floats).",
         ) from exc
 
@@ -125,7 +125,7 @@ def _split_params(example: Any) -> tuple[Any, dict | None]:
             raise InputExampleError(
                 f"Invalid params in the input example {params!r}: {exc.message}",
                 path=exc.path, found=params,
-                hint="Params are a dict of name -> scalar or 1-D list of scalars (MLflow's rule).",
+                fix="Params are a dict of name -> scalar or 1-D list of scalars (MLflow's rule).",
             ) from exc
         return data, params
     return example, None
@@ -147,7 +147,7 @@ def _refusal(data: Any) -> InputExampleError:
     else:
         why = f"MLflow does not accept {type(data).__module__}.{type(data).__qualname__} as an input example"
     return InputExampleError(
-        f"Cannot save this input example: {why}. Expected {_ACCEPTED}.", found=type(data).__name__, hint=fix
+        f"Cannot save this input example: {why}. Expected {_ACCEPTED}.", found=type(data).__name__, fix=fix
     )
 
 
@@ -159,7 +159,7 @@ class InputExample:
             raise InputExampleError(
                 "Examples can not be provided as Spark Dataframe (MLflow refuses them).",
                 found="pyspark.sql.DataFrame",
-                hint="Take a few rows with spark_signature.input_example_from_spark(df, n=5) and save that.",
+                fix="Take a few rows with spark_signature.input_example_from_spark(df, n=5) and save that.",
             )
         self.data, self.params = _split_params(example)
         info: dict[str, str] = {"artifact_path": EXAMPLE_FILENAME}
@@ -190,7 +190,7 @@ class InputExample:
                     raise InputExampleError(
                         "Mixed types in dictionary are not supported as input examples. "
                         "Found numpy arrays and other types.",
-                        hint="Make every value an ndarray (a tensor example) or none of them (a JSON object).",
+                        fix="Make every value an ndarray (a tensor example) or none of them (a JSON object).",
                     )
                 stored = {k: _nan_to_none(v) for k, v in data.items()}
                 return stored, {"inputs": stored}, "ndarray", False
@@ -204,7 +204,7 @@ class InputExample:
                 raise InputExampleError(
                     "Multidimensional arrays (aka tensors) are not supported. "
                     "Numpy arrays in list are not supported as input examples.",
-                    hint="Pass one ndarray (np.stack the list), or lists instead of the arrays (array.tolist()).",
+                    fix="Pass one ndarray (np.stack the list), or lists instead of the arrays (array.tolist()).",
                 )
             return data, {"inputs": data}, "json_object", False
         if _is_sparse(data):
@@ -238,8 +238,14 @@ def save_input_example(example: Any, directory: str | os.PathLike[str]) -> dict[
     """
     prepared = InputExample(example)
     target = Path(directory)
-    target.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
+    try:
+        target.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputExampleError(
+            f"Cannot write the input example into {target}: {exc}", path=str(target),
+            fix="Pass a directory path that can be created and written.",
+        ) from None
     try:
         for name, text in ((EXAMPLE_FILENAME, prepared.input_json), (SERVING_INPUT_FILENAME, prepared.serving_json)):
             fd, tmp = tempfile.mkstemp(prefix=f".{name}.", dir=target)
@@ -262,7 +268,7 @@ def _mismatch(what: str, problem: str) -> InputExampleError:
     return InputExampleError(
         f"The input example {what} does not match its info: {problem}",
         path=what,
-        hint="Re-save the example (spark_signature.save_input_example or MLflow's log_model), or pass the "
+        fix="Re-save the example (spark_signature.save_input_example or MLflow's log_model), or pass the "
         "info it was saved with.",
     )
 
@@ -272,21 +278,19 @@ def _check_info(info: Any) -> dict[str, Any]:
         raise InputExampleError(
             f"saved_input_example_info must be a mapping, got {type(info).__name__}",
             path="saved_input_example_info", found=info,
-            hint="It looks like {'artifact_path': 'input_example.json', 'type': 'dataframe', ...}.",
+            fix="It looks like {'artifact_path': 'input_example.json', 'type': 'dataframe', ...}.",
         )
     kind = info.get("type")
     if kind not in EXAMPLE_TYPES:
         raise InputExampleError(
             f"saved_input_example_info.type is {kind!r}; expected one of {', '.join(EXAMPLE_TYPES)}.",
             path="saved_input_example_info.type", found=kind,
-            hint="This example was written by a newer tool, or MLmodel was edited by hand.",
+            fix="This example was written by a newer tool, or MLmodel was edited by hand.",
         )
     return info
 
 
 def _read_json(model: Any, info: dict[str, Any], key: str) -> Any:
-    from spark_signature.model_uri import ModelURIError
-
     relative = info.get(key, EXAMPLE_FILENAME if key == "artifact_path" else None)
     try:
         file = model.file(relative, f"saved_input_example_info.{key}")
@@ -297,7 +301,7 @@ def _read_json(model: Any, info: dict[str, Any], key: str) -> Any:
         raise InputExampleError(
             f"The input example file {relative!r} named by saved_input_example_info cannot be read: {exc}",
             path=str(relative),
-            hint="The model directory is incomplete: copy the file back, or re-save the example.",
+            fix="The model directory is incomplete: copy the file back, or re-save the example.",
         ) from None
     try:
         return json.loads(text)
@@ -348,7 +352,7 @@ def _read_sparse(data: Any, kind: str, where: str) -> Any:
         from scipy import sparse
     except ImportError:
         raise InputExampleError(
-            f"The example {where} is a scipy sparse matrix and scipy is not installed.", hint="pip install scipy"
+            f"The example {where} is a scipy sparse matrix and scipy is not installed.", fix="pip install scipy"
         ) from None
     if not isinstance(data, dict) or not {"data", "indices", "indptr", "shape"} <= set(data):
         raise _mismatch(where, f"a {kind} needs data, indices, indptr and shape")
@@ -408,7 +412,7 @@ def _cast_frame(frame: pd.DataFrame, schema: Schema, where: str) -> pd.DataFrame
             raise InputExampleError(
                 f"Column '{name}' of the input example {where} cannot be converted to {spec.type!r}: {exc}",
                 path=str(name), expected=repr(spec.type),
-                hint="The example and the signature disagree: fix the example values or the column's type.",
+                fix="The example and the signature disagree: fix the example values or the column's type.",
             ) from None
     return frame
 
@@ -503,7 +507,7 @@ def infer_signature_from_input_example(model_uri: str | os.PathLike[str], info: 
     if example is None:
         raise InputExampleError(
             f"{model_uri!s} has no input example to infer a signature from.",
-            hint="Log the model with input_example=..., or set a signature with spark_signature.set_signature.",
+            fix="Log the model with input_example=..., or set a signature with spark_signature.set_signature.",
         )
     params = load_input_example_params(model_uri, info=info)
     return infer_signature(example, params=params)
@@ -559,7 +563,7 @@ def input_example_from_spark(df: Any, n: int = 5, schema: Schema | None = None) 
     if not _is_spark(df):
         raise InputExampleError(
             f"input_example_from_spark expects a Spark DataFrame, got {type(df).__name__}",
-            hint="For pandas/numpy data, pass it to save_input_example directly.",
+            fix="For pandas/numpy data, pass it to save_input_example directly.",
         )
     if not isinstance(n, int) or isinstance(n, bool) or n < 1:
         raise InputExampleError(f"n must be a positive int (rows to take), got {n!r}", found=n)
@@ -572,7 +576,7 @@ def input_example_from_spark(df: Any, n: int = 5, schema: Schema | None = None) 
     if missing:
         raise InputExampleError(
             f"Columns {missing} of the schema are not in the DataFrame (columns: {df.columns}).",
-            path=missing[0], hint="Pass the schema of this DataFrame, or select/rename the columns first.",
+            path=missing[0], fix="Pass the schema of this DataFrame, or select/rename the columns first.",
         )
     columns = [c for c in df.columns if not specs or c in specs]
     rows = df.select(*[df[c] for c in columns]).limit(n).collect()

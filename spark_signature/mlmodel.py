@@ -38,7 +38,7 @@ def _load_yaml(text: str, where: str) -> Any:
         raise SignatureFormatError(
             f"Invalid YAML in {where}: {exc}",
             path=where,
-            hint="Fix the YAML syntax (indentation, quotes).",
+            fix="Fix the YAML syntax (indentation, quotes).",
         ) from exc
 
 
@@ -111,7 +111,7 @@ def _as_signature(signature: Any) -> ModelSignature:
     raise SchemaDefinitionError(
         f"signature must be a ModelSignature, got {type(signature).__name__}",
         found=signature,
-        hint="Build one with spark_signature.ModelSignature(...) or infer_signature(...).",
+        fix="Build one with spark_signature.ModelSignature(...) or infer_signature(...).",
     )
 
 

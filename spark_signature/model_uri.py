@@ -51,7 +51,7 @@ def safe_relative_path(relative: Any, what: str) -> PurePosixPath:
     if not isinstance(relative, str) or not relative.strip():
         raise ModelURIError(
             f"{what}: expected a relative file name, got {relative!r}",
-            path=what, found=relative, hint="Use a plain file name such as 'input_example.json'.",
+            path=what, found=relative, fix="Use a plain file name such as 'input_example.json'.",
         )
     pure = PurePosixPath(relative)
     if (
@@ -63,7 +63,7 @@ def safe_relative_path(relative: Any, what: str) -> PurePosixPath:
         raise ModelURIError(
             f"{what}: {relative!r} points outside the model directory; refusing to read it.",
             path=what, found=relative,
-            hint="Files referenced by MLmodel must live in the model directory (e.g. 'input_example.json').",
+            fix="Files referenced by MLmodel must live in the model directory (e.g. 'input_example.json').",
         )
     return pure
 
@@ -83,7 +83,7 @@ def _local_path(location: str | os.PathLike[str]) -> Path:
         if parsed.netloc not in ("", "localhost"):
             raise ModelURIError(
                 f"file URI {location!r} names host {parsed.netloc!r}; only local files are read.",
-                path=location, hint="Use file:///absolute/path (three slashes) or a plain path.",
+                path=location, fix="Use file:///absolute/path (three slashes) or a plain path.",
             )
         return Path(urllib.request.url2pathname(parsed.path))
     return Path(location)
@@ -96,21 +96,24 @@ def import_mlflow(location: str) -> Any:
     except ImportError:
         raise MissingExtraError(
             f"Reading {location!r} needs MLflow to resolve the URI, and mlflow is not installed.",
-            path=location, hint=MLFLOW_EXTRA_HINT,
+            path=location, fix=MLFLOW_EXTRA_HINT,
         ) from None
     return mlflow
 
 
 def _check_scheme(location: str) -> str:
-    from mlflow.store.artifact.artifact_repository_registry import _artifact_repository_registry
-
     scheme = urllib.parse.urlparse(location).scheme
-    known = sorted(s for s in _artifact_repository_registry._registry if s)
+    try:  # MLflow's registry of artifact-store schemes (plugins included)
+        from mlflow.store.artifact.artifact_repository_registry import _artifact_repository_registry
+
+        known = sorted(s for s in _artifact_repository_registry._registry if s)
+    except (ImportError, AttributeError):  # pragma: no cover - another MLflow layout: let MLflow decide
+        return scheme
     if scheme not in known:
         raise ModelURIError(
             f"Unknown URI scheme {scheme!r} in {location!r}; MLflow resolves {', '.join(known)}.",
             path=location, found=scheme,
-            hint="Pass a local model directory, file:///path, runs:/<run_id>/<path>, "
+            fix="Pass a local model directory, file:///path, runs:/<run_id>/<path>, "
             "models:/<name>/<version> or models:/<name>@<alias>.",
         )
     return scheme
@@ -121,7 +124,7 @@ def _mlflow_error(location: str, exc: Exception, what: str) -> ModelURIError:
     return ModelURIError(
         f"Could not resolve {location!r}: {what} ({message})",
         path=location,
-        hint="Check the id/name/version/alias and that mlflow.get_tracking_uri() points at the right "
+        fix="Check the id/name/version/alias and that mlflow.get_tracking_uri() points at the right "
         f"tracking store (now {_tracking_uri()!r}).",
     )
 
@@ -150,7 +153,7 @@ def _resolve_runs_uri(location: str) -> str:
     except Exception as exc:
         raise ModelURIError(
             f"Malformed runs URI {location!r}: {getattr(exc, 'message', exc)}",
-            path=location, hint="Use runs:/<run_id>/<artifact path of the model>.",
+            path=location, fix="Use runs:/<run_id>/<artifact path of the model>.",
         ) from None
     client = MlflowClient()
     try:
@@ -273,7 +276,7 @@ def open_model(location: str | os.PathLike[str], *, for_write: bool = False) -> 
             raise SignatureFormatError(
                 f'Could not find an "{MLMODEL_FILE_NAME}" configuration file at "{mlmodel_file}"',
                 path=str(mlmodel_file),
-                hint="Pass a model directory (containing MLmodel) or the MLmodel file itself.",
+                fix="Pass a model directory (containing MLmodel) or the MLmodel file itself.",
             )
         yield ModelLocation(str(location), directory, mlmodel_file)
         return
@@ -290,7 +293,7 @@ def open_model(location: str | os.PathLike[str], *, for_write: bool = False) -> 
     elif scheme == "models":
         registry = _is_registry_uri(location)
         if registry and for_write:
-            raise ModelURIError(_REGISTRY_REFUSAL.format(uri=location), path=location, hint=_REGISTRY_FIX)
+            raise ModelURIError(_REGISTRY_REFUSAL.format(uri=location), path=location, fix=_REGISTRY_FIX)
         artifact_uri = _resolve_models_uri(location)
     else:
         artifact_uri = location
@@ -303,7 +306,7 @@ def open_model(location: str | os.PathLike[str], *, for_write: bool = False) -> 
                 f'Could not find an "{MLMODEL_FILE_NAME}" configuration file at {location!r} '
                 f"(resolved to {artifact_uri!r})",
                 path=location,
-                hint="Point at the model's directory: runs:/<run_id>/<model name>, models:/<name>/<version>.",
+                fix="Point at the model's directory: runs:/<run_id>/<model name>, models:/<name>/<version>.",
             ) from None
         yield model
 

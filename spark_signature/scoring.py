@@ -78,7 +78,7 @@ def _output_type(spec: ColSpec | TensorSpec, index: int) -> Any:
         raise ScoringError(
             f"output '{label}': tensor dtype {spec.type} has no Spark type for spark_udf's result.",
             path=label, found=str(spec.type),
-            hint="Pass result_type= explicitly (e.g. 'array<double>'), or declare a float/int/bool/str dtype.",
+            fix="Pass result_type= explicitly (e.g. 'array<double>'), or declare a float/int/bool/str dtype.",
         )
     dims = list(spec.shape)[1:] if spec.shape and spec.shape[0] == -1 else list(spec.shape)
     spark_type: Any = element.to_spark()
@@ -118,7 +118,7 @@ def model_signature(model_uri: str, *, infer_missing: bool = False) -> tuple[Mod
         raise ScoringError(
             f"The model {model_uri!r} has no input signature, so there is nothing to validate rows against.",
             path=model_uri,
-            hint="Set one: spark_signature.set_signature(model_uri, infer_signature(sample_df, predictions)); "
+            fix="Set one: spark_signature.set_signature(model_uri, infer_signature(sample_df, predictions)); "
             "or pass infer_missing=True to infer it from the model's saved input example.",
         )
     inferred = infer_signature_from_input_example(model_uri)
@@ -149,7 +149,7 @@ def _check_names(columns: Sequence[str], taken: Sequence[str]) -> None:
         raise ScoringError(
             f"Prediction column(s) {clash or list(columns)} clash with the scored frame's columns {list(taken)}.",
             path=(clash or list(columns))[0],
-            hint="Pass prediction_column='...' with an unused name (a struct result is then kept as one column).",
+            fix="Pass prediction_column='...' with an unused name (a struct result is then kept as one column).",
         )
 
 
@@ -240,7 +240,7 @@ def _spark_udf(
         if not inferred or "Invalid 'spark_udf' result type" not in str(exc):
             raise ScoringError(
                 f"mlflow.pyfunc.spark_udf refused the model {model_uri!r}: {exc}", path=model_uri,
-                hint="Pass a result_type MLflow accepts: int, long, float, double, string, boolean, or "
+                fix="Pass a result_type MLflow accepts: int, long, float, double, string, boolean, or "
                 "arrays/structs of those.",
             ) from exc
         _logger.warning("spark_udf refuses result_type %s given explicitly; using MLflow's own inference.", result_type)

@@ -431,3 +431,10 @@ def test_binary_null_reads_back_as_none_where_mlflow_fails(tmp_path: Path) -> No
     with pytest.raises(MlflowException, match="Failed to convert column bin"):
         mlflow_models.Model.load(str(tmp_path)).load_input_example(str(tmp_path))
     assert load_input_example(tmp_path)["bin"].tolist() == [b"ab", None]
+
+
+def test_save_into_a_file_path_is_a_clear_error(tmp_path: Path) -> None:
+    blocker = tmp_path / "not_a_dir"
+    blocker.write_text("x")
+    with pytest.raises(InputExampleError, match="Cannot write the input example"):
+        save_input_example([1, 2], blocker / "model")
