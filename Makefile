@@ -1,31 +1,41 @@
 # The project environment. Every target is idempotent: a second run reuses the venv (pip runs again only
-# when pyproject.toml changes) and the cached Delta jars, so it is fast and needs no network.
-#   make setup   venv + editable install + Delta jars resolved once into .cache/
-#   make test    the whole suite, slow tests included (what CI runs via .ci/run)
-#   make demo    the demo job through spark-submit
-#   make lint    ruff
-# VENV=/some/path make setup builds the environment elsewhere (e.g. to test a fresh machine).
+# when pyproject.toml, the constraints file or the extras change) and the cached Delta jars, so it is fast
+# and needs no network.
+#   make setup        venv + editable install (pinned by constraints/default.txt) + Delta jars resolved once
+#   make test         the whole suite, slow tests included, on the default pair
+#   make test-matrix  the Spark-facing tests on every other pair of constraints/ (oldest and newest Spark),
+#                     each in its own venv (.venv-<name>) built by this same setup
+#   make demo         the demo job through spark-submit
+#   make lint         ruff
+# VENV=/some/path make setup builds the environment elsewhere (e.g. to test a fresh machine);
+# CONSTRAINTS=constraints/oldest.txt make setup builds it for another pair (its "# extras:" line says which
+# extras to install).
 
 SHELL := bash
 .SHELLFLAGS := -eu -o pipefail -c
 .DEFAULT_GOAL := help
 
 VENV ?= .venv
+CONSTRAINTS ?= constraints/default.txt
+EXTRAS ?= $(shell sed -n 's/^\# extras: *//p' $(CONSTRAINTS))
 PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3 2>/dev/null)
 PY := $(VENV)/bin/python
-# The pip stamp is keyed on the content of pyproject.toml, not its mtime: a checkout or touch that
-# leaves the file unchanged must not trigger a reinstall.
-PYPROJECT_HASH := $(shell sha256sum pyproject.toml | cut -c1-16)
-STAMP := $(VENV)/.stamp-pyproject-$(PYPROJECT_HASH)
+# The pip stamp is keyed on the content of pyproject.toml and the constraints file (and the extras), not
+# their mtime: a checkout or touch that leaves them unchanged must not trigger a reinstall.
+INSTALL_HASH := $(shell { cat pyproject.toml $(CONSTRAINTS); echo "$(EXTRAS)"; } | sha256sum | cut -c1-16)
+STAMP := $(VENV)/.stamp-install-$(INSTALL_HASH)
 PYTEST_ARGS ?=
 DEMO_ARGS ?=
+# The pairs test-matrix runs: constraints/<name>.txt each, besides the default.
+MATRIX ?= oldest newest newest-delta
+MATRIX_PYTEST_ARGS ?= -m spark
 
 export VENV
 
-.PHONY: help setup test demo lint
+.PHONY: help setup test test-matrix demo lint
 
 help:
-	@echo "make setup | make test | make demo | make lint   (VENV=$(VENV))"
+	@echo "make setup | make test | make test-matrix | make demo | make lint   (VENV=$(VENV), CONSTRAINTS=$(CONSTRAINTS))"
 
 $(PY):
 	@test -n "$(PYTHON)" || { echo "Python 3.11 not found (set PYTHON=/path/to/python3.11)" >&2; exit 2; }
@@ -34,8 +44,10 @@ $(PY):
 	"$(PYTHON)" -m venv "$(VENV)"
 
 $(STAMP): | $(PY)
-	rm -f "$(VENV)"/.stamp-pyproject-*
-	"$(PY)" -m pip install --disable-pip-version-check -q -e '.[test,dev]'
+	@test -f "$(CONSTRAINTS)" || { echo "no constraints file $(CONSTRAINTS)" >&2; exit 2; }
+	@test -n "$(EXTRAS)" || { echo "$(CONSTRAINTS) has no '# extras:' line" >&2; exit 2; }
+	rm -f "$(VENV)"/.stamp-install-* "$(VENV)"/.stamp-pyproject-*
+	"$(PY)" -m pip install --disable-pip-version-check -q -e '.[$(EXTRAS)]' -c "$(CONSTRAINTS)"
 	touch "$@"
 
 setup: $(STAMP)
@@ -43,6 +55,16 @@ setup: $(STAMP)
 
 test: setup
 	"$(PY)" -m pytest -q $(PYTEST_ARGS)
+
+# One venv per pair, each built by `make setup`; pytest's exit code 5 (no test selected) is a failure here.
+test-matrix:
+	@for name in $(MATRIX); do \
+		echo "=== test-matrix: $$name (constraints/$$name.txt, .venv-$$name)"; \
+		$(MAKE) --no-print-directory setup VENV=".venv-$$name" CONSTRAINTS="constraints/$$name.txt"; \
+		".venv-$$name/bin/python" -m pip list --disable-pip-version-check 2>/dev/null \
+			| grep -iE '^(pyspark|delta-spark|pandas|numpy|pyarrow|mlflow-skinny) ' | tr -s ' ' | paste -sd ';'; \
+		".venv-$$name/bin/python" -m pytest -q $(MATRIX_PYTEST_ARGS) $(PYTEST_ARGS) || exit $$?; \
+	done
 
 demo: setup
 	./scripts/spark-submit jobs/demo.py $(DEMO_ARGS)

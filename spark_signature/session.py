@@ -8,6 +8,11 @@ Two situations, one entry point (:func:`get_spark`):
 * **Plain Python** (tests, notebooks, ``python jobs/x.py``): we launch a local JVM ourselves from
   ``conf/spark-defaults.conf`` plus the Delta extension, the cached jars, UTC and Arrow.
 
+Delta is optional: with delta-spark installed, the session gets the Delta jar built for the INSTALLED
+pyspark (:func:`delta_artifact`: Scala 2.12 for Spark 3.5's pip package, 2.13 for 4.x; the Spark line in the
+artifact name from Delta 4.1 on), or a :class:`ConfigError` naming the pair to install when the installed
+delta-spark does not fit that pyspark. Without delta-spark the session starts without the Delta extension.
+
 Delta jars: the first start sets ``spark.jars.packages`` (Ivy, network) with ``spark.jars.ivy`` inside the
 project cache and records which jars Ivy retrieved in a manifest; every later start passes exactly those
 files through ``spark.jars`` and never touches the network. pyspark is imported lazily so that
@@ -29,6 +34,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlparse
 
+from spark_signature import compat
 from spark_signature.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -40,11 +46,15 @@ __all__ = [
     "DEFAULT_MASTER",
     "DELTA_CATALOG",
     "DELTA_EXTENSION",
+    "DELTA_FOR_SPARK",
+    "DELTA_SPARK_LINES",
     "build_conf",
     "cache_dir",
     "cached_delta_jars",
     "default_conf_file",
+    "delta_artifact",
     "delta_coordinates",
+    "delta_installed",
     "delta_version",
     "get_spark",
     "parse_conf",
@@ -59,8 +69,6 @@ log = logging.getLogger(__name__)
 
 DELTA_EXTENSION = "io.delta.sql.DeltaSparkSessionExtension"
 DELTA_CATALOG = "org.apache.spark.sql.delta.catalog.DeltaCatalog"
-# pyspark 4.x ships Scala 2.13 only; delta.pip_utils hard-codes the same suffix.
-SCALA_BINARY_VERSION = "2.13"
 DEFAULT_MASTER = "local[2]"
 CACHE_ENV = "SPARK_SIGNATURE_CACHE"
 CONF_ENV = "SPARK_SIGNATURE_CONF"
@@ -68,9 +76,12 @@ CONF_ENV = "SPARK_SIGNATURE_CONF"
 _PACKAGE_DIR = Path(__file__).resolve().parent
 
 # What every local session gets before conf/spark-defaults.conf and the caller's conf are applied.
-_BASELINE: dict[str, str] = {
+_DELTA_SETTINGS: dict[str, str] = {
     "spark.sql.extensions": DELTA_EXTENSION,
     "spark.sql.catalog.spark_catalog": DELTA_CATALOG,
+}
+_BASELINE: dict[str, str] = {
+    **_DELTA_SETTINGS,
     "spark.sql.session.timeZone": "UTC",
     "spark.sql.execution.arrow.pyspark.enabled": "true",
 }
@@ -189,6 +200,43 @@ def read_conf_file(path: str | os.PathLike[str]) -> dict[str, str]:
 # --------------------------------------------------------------------------------------------------
 
 
+#: Delta release line -> the Spark lines it publishes jars for (from Delta's release notes, the jars on
+#: Maven Central and delta-spark's pip metadata, checked 2026-12). Delta 3.x is built for Spark 3.5 and
+#: 4.0.x for Spark 4.0; from 4.1 on one Delta release ships one jar per Spark line, named after it
+#: (``delta-spark_4.1_2.13``). A Delta line missing here is judged by its pip metadata alone.
+DELTA_SPARK_LINES: dict[tuple[int, int], tuple[tuple[int, int], ...]] = {
+    (3, 0): ((3, 5),),
+    (3, 1): ((3, 5),),
+    (3, 2): ((3, 5),),
+    (3, 3): ((3, 5),),
+    (4, 0): ((4, 0),),
+    (4, 1): ((4, 0), (4, 1)),
+    (4, 2): ((4, 0), (4, 1)),
+    (4, 3): ((4, 0), (4, 1)),
+    (4, 4): ((4, 0), (4, 1), (4, 2)),
+}
+
+#: Spark line -> (pyspark requirement, delta-spark version) of the pair the mismatch error tells the user
+#: to install, or None where no Delta release is built for that line yet. pyproject.toml's ``deltaXY``
+#: extras say the same (a test checks it); the pairs CI runs are pinned in constraints/.
+DELTA_FOR_SPARK: dict[tuple[int, int], tuple[str, str] | None] = {
+    (3, 5): ("pyspark>=3.5.3,<3.6", "3.3.3"),  # delta-spark 3.3 declares pyspark>=3.5.3
+    (4, 0): ("pyspark>=4.0.0,<4.1", "4.0.1"),
+    (4, 1): ("pyspark>=4.1.0,<4.2", "4.4.0"),
+    (4, 2): ("pyspark==4.2.0", "4.4.0"),  # delta-spark 4.4 declares pyspark<=4.2.0
+    (4, 3): None,
+}
+
+
+def delta_installed() -> bool:
+    """True if the delta-spark pip package is installed (it is optional: the ``delta`` extra)."""
+    try:
+        metadata.version("delta-spark")
+    except metadata.PackageNotFoundError:
+        return False
+    return True
+
+
 def delta_version() -> str:
     """The installed delta-spark pip version; its jars must match it exactly (as in delta.pip_utils)."""
     try:
@@ -196,13 +244,98 @@ def delta_version() -> str:
     except metadata.PackageNotFoundError as exc:
         raise ConfigError(
             "delta-spark is not installed, so the Delta jar version is unknown",
-            hint="Run `make setup` (or pip install -e '.[test,dev]').",
+            hint="pip install 'spark_signature[delta]' (in a checkout: `make setup`).",
         ) from exc
 
 
-def delta_coordinates(version: str | None = None) -> str:
-    """Maven coordinates of the Delta jar matching the pip package."""
-    return f"io.delta:delta-spark_{SCALA_BINARY_VERSION}:{version or delta_version()}"
+def _delta_pyspark_requirement() -> str | None:
+    """The ``pyspark`` requirement the installed delta-spark declares (e.g. ``pyspark<3.6.0,>=3.5.3``)."""
+    for requirement in metadata.requires("delta-spark") or []:
+        if re.match(r"^\s*pyspark\b", requirement) and "extra ==" not in requirement:
+            return requirement
+    return None
+
+
+def _line(version: tuple[int, ...]) -> str:
+    return ".".join(str(part) for part in version[:2])
+
+
+def _pair_hint(spark_version: str) -> str:
+    """What to install instead: keep the user's pyspark when a Delta release fits it."""
+    line = compat.spark_line(spark_version)
+    pair = DELTA_FOR_SPARK.get(line)
+    if pair is None:
+        lines_with_delta = sorted(k for k, v in DELTA_FOR_SPARK.items() if v is not None)
+        newest = lines_with_delta[-1]
+        newest_pair = DELTA_FOR_SPARK[newest]
+        assert newest_pair is not None
+        return (
+            f"No Delta Lake release is built for Spark {_line(line)} yet. Either uninstall delta-spark "
+            f"(`pip uninstall delta-spark`: spark_signature works without Delta, get_spark then starts "
+            f"a session without it), or install a supported pair: pip install '{newest_pair[0]}' "
+            f"'delta-spark=={newest_pair[1]}'."
+        )
+    pyspark_req, delta_pin = pair
+    extra = f"spark_signature[delta{line[0]}{line[1]}]"
+    from packaging.requirements import Requirement
+
+    if Requirement(pyspark_req).specifier.contains(spark_version, prereleases=True):
+        return (
+            f"Keep pyspark {spark_version} and install its Delta: pip install 'delta-spark=={delta_pin}' "
+            f"(or '{extra}')."
+        )
+    return f"Install a matching pair: pip install '{pyspark_req}' 'delta-spark=={delta_pin}' (or '{extra}')."
+
+
+def delta_artifact(spark_version: str, delta: str, delta_requires: str | None = None) -> str:
+    """Maven coordinates of the Delta jar for this pyspark and delta-spark (pure: testable offline).
+
+    ``delta_requires`` is the ``pyspark`` requirement delta-spark's own metadata declares; pip checks it
+    at install time, but a later ``pip install pyspark==...`` can break it, so it is checked again here.
+    A pair that does not fit is a ConfigError naming the versions to install.
+    """
+    spark = compat.parse_version(spark_version)
+    delta_v = compat.parse_version(delta)
+    spark_line, delta_line = spark[:2], delta_v[:2]
+    if delta_v[0] < 3 or (delta_v[0] == 3 and delta_line not in DELTA_SPARK_LINES):
+        built_for: tuple[tuple[int, int], ...] | None = ((3, 5),) if delta_v[0] == 3 else ()
+    else:
+        built_for = DELTA_SPARK_LINES.get(delta_line)  # None: a Delta line newer than this table
+
+    def mismatch(why: str) -> ConfigError:
+        return ConfigError(
+            f"delta-spark {delta} does not fit pyspark {spark_version}: {why}",
+            expected=DELTA_FOR_SPARK.get(spark_line),
+            found=f"pyspark {spark_version}, delta-spark {delta}",
+            hint=_pair_hint(spark_version),
+        )
+
+    if built_for is not None and spark_line not in built_for:
+        lines = f"Spark {', '.join(_line(line) for line in built_for)}" if built_for else "a Spark line before 3.5"
+        raise mismatch(f"Delta {_line(delta_v)}.x is built for {lines}, this pyspark is Spark {_line(spark)}.")
+    if delta_requires:
+        from packaging.requirements import InvalidRequirement, Requirement
+
+        try:
+            specifier = Requirement(delta_requires).specifier
+        except InvalidRequirement:
+            specifier = None
+        if specifier is not None and not specifier.contains(spark_version, prereleases=True):
+            raise mismatch(f"delta-spark {delta} itself requires {delta_requires}.")
+    scala = compat.scala_binary_version(spark_version)
+    if delta_v[:2] < (4, 1):
+        return f"io.delta:delta-spark_{scala}:{delta}"
+    return f"io.delta:delta-spark_{_line(spark)}_{scala}:{delta}"
+
+
+def delta_coordinates(version: str | None = None, spark_version: str | None = None) -> str:
+    """Maven coordinates of the Delta jar matching the installed delta-spark and pyspark."""
+    if version is None:
+        version = delta_version()
+        requires = _delta_pyspark_requirement()
+    else:
+        requires = None
+    return delta_artifact(spark_version or compat.spark_version(), version, requires)
 
 
 def _manifest(cache: Path, coordinates: str) -> Path:
@@ -233,7 +366,8 @@ def _record_jars(cache: Path, coordinates: str, spark_jars: str) -> list[Path]:
         path = Path(unquote(parsed.path) if parsed.scheme in ("file", "") else uri).resolve()
         if path.parent == jars_dir and path.suffix == ".jar":
             jars.append(path)
-    expected = f"io.delta_delta-spark_{SCALA_BINARY_VERSION}-{coordinates.rsplit(':', 1)[1]}.jar"
+    group, artifact, version = coordinates.split(":")
+    expected = f"{group}_{artifact}-{version}.jar"  # Ivy's retrieve pattern in ivy/jars
     if not any(jar.name == expected for jar in jars):
         raise ConfigError(
             f"Ivy did not retrieve {expected} into {jars_dir} (spark.jars={spark_jars!r})",
@@ -292,6 +426,7 @@ def resolve_delta_jars(cache: Path | None = None) -> list[Path]:
             master="local[1]",
             conf={"spark.ui.enabled": "false"},
             cache=cache,
+            delta=True,
         )
         try:
             jars = cached_delta_jars(cache)
@@ -331,13 +466,16 @@ def build_conf(
     file_conf: Mapping[str, str] | None = None,
     jars: Sequence[Path] | None = None,
     cache: Path | None = None,
+    *,
+    delta: bool = True,
 ) -> dict[str, str]:
     """The full settings of a local session (pure: no JVM, no I/O), so precedence is testable.
 
     Later wins: baseline < conf file < ``conf`` < ``master`` argument. The Delta extension is merged into
     ``spark.sql.extensions`` rather than overwritten, so adding an extension cannot drop Delta. With
     ``jars`` the cached files go to ``spark.jars`` (offline); without, ``spark.jars.packages`` resolves
-    them into ``<cache>/ivy``.
+    them into ``<cache>/ivy``. ``delta=False`` (no delta-spark installed) removes Delta's extension and
+    catalog, wherever they came from: without its jar the JVM would refuse to start with them.
     """
     settings: dict[str, str] = {"spark.master": DEFAULT_MASTER, **_BASELINE}
     settings.update(file_conf or {})
@@ -345,6 +483,8 @@ def build_conf(
     if master:
         settings["spark.master"] = master
     settings["spark.app.name"] = app_name
+    if not delta:
+        return _without_delta(settings)
     settings["spark.sql.extensions"] = _merge_list(settings.get("spark.sql.extensions"), DELTA_EXTENSION)
     if jars is not None:
         settings["spark.jars"] = _merge_list(settings.get("spark.jars"), *(str(j) for j in jars))
@@ -352,6 +492,16 @@ def build_conf(
         cache = cache_dir() if cache is None else cache
         settings["spark.jars.packages"] = _merge_list(settings.get("spark.jars.packages"), delta_coordinates())
         settings["spark.jars.ivy"] = str(cache / "ivy")
+    return settings
+
+
+def _without_delta(settings: dict[str, str]) -> dict[str, str]:
+    extensions = [e.strip() for e in settings.pop("spark.sql.extensions", "").split(",") if e.strip()]
+    extensions = [e for e in extensions if e != DELTA_EXTENSION]
+    if extensions:
+        settings["spark.sql.extensions"] = ",".join(extensions)
+    if settings.get("spark.sql.catalog.spark_catalog") == DELTA_CATALOG:
+        del settings["spark.sql.catalog.spark_catalog"]
     return settings
 
 
@@ -367,13 +517,18 @@ def get_spark(
     *,
     conf_file: str | os.PathLike[str] | None = None,
     cache: Path | None = None,
+    delta: bool | None = None,
 ) -> SparkSession:
     """Return the SparkSession for tests, jobs and notebooks.
 
     Under spark-submit (or with a context already running) the existing session is returned untouched:
     its configuration came from the launcher. Otherwise a local session is built from ``conf_file``
     (default ``conf/spark-defaults.conf``), the Delta extension and catalog, UTC, Arrow, and the cached
-    Delta jars (resolved on the first start).
+    Delta jars matching the installed pyspark (resolved on the first start).
+
+    ``delta``: None (default) configures Delta when delta-spark is installed; True requires it; False
+    starts without it. An installed delta-spark that does not fit the installed pyspark is a
+    ConfigError naming the pair to install, before any JVM starts.
     """
     from pyspark.sql import SparkSession
 
@@ -381,7 +536,7 @@ def get_spark(
         if master or conf:
             log.warning("get_spark: a Spark application is already running; master/conf are ignored")
         spark = SparkSession.builder.getOrCreate()
-        if DELTA_EXTENSION not in (spark.conf.get("spark.sql.extensions", "") or ""):
+        if delta is not False and DELTA_EXTENSION not in (spark.conf.get("spark.sql.extensions", "") or ""):
             log.warning(
                 "get_spark: Delta is not configured in this Spark application (spark.sql.extensions "
                 "lacks %s). Launch jobs with scripts/spark-submit, which passes "
@@ -393,11 +548,16 @@ def get_spark(
     path = conf_file if conf_file is not None else default_conf_file()
     file_conf = read_conf_file(path) if path is not None else {}
     cache = cache_dir() if cache is None else cache
-    coordinates = delta_coordinates()
+    use_delta = delta_installed() if delta is None else delta
+    coordinates = delta_coordinates() if use_delta else None  # a mismatched pair fails here, JVM-free
 
     # Workers must run the driver's interpreter (the venv), or pyspark refuses mismatched versions.
     os.environ["PYSPARK_PYTHON"] = sys.executable
     os.environ["PYSPARK_DRIVER_PYTHON"] = sys.executable
+
+    if coordinates is None:
+        log.info("get_spark: delta-spark is not installed; starting without Delta")
+        return _build(build_conf(app_name, master, conf, file_conf, delta=False))
 
     jars = cached_delta_jars(cache, coordinates)
     if jars is not None:
@@ -414,8 +574,10 @@ def get_spark(
                 raise
             raise ConfigError(
                 f"Spark did not start while resolving {coordinates} into {cache / 'ivy'}: {exc}",
-                hint="The first start downloads the Delta jars from Maven Central: check network access "
-                "(and the Ivy/JVM output above), then run `make setup` again.",
+                hint=f"The first start downloads {coordinates} and its dependencies from Maven Central: "
+                "check network access and that this artifact is published there (a delta-spark release "
+                "can reach PyPI before its jars reach Maven Central; see the Ivy/JVM output above), then "
+                "run `make setup` again.",
             ) from exc
         if jars is None and settings["spark.jars.packages"] == coordinates:
             # Only record a pure Delta resolution; extra caller packages keep going through Ivy.
@@ -461,6 +623,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     log.setLevel(logging.INFO)
 
     cache = cache_dir()
+    if args.resolve and not delta_installed():
+        print("delta-spark is not installed: no Delta jars to resolve (sessions start without Delta).",
+              file=sys.stderr)
+        return 0
     try:
         jars = cached_delta_jars(cache)
         if jars is None:

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 from pyspark.sql import types as T
 
-from spark_signature import paths
+from spark_signature import compat, paths
 from spark_signature.errors import TypeMappingError
 from spark_signature.rules import MAX_EXACT_DECIMAL_PRECISION
 from spark_signature.types import (
@@ -158,7 +158,7 @@ def to_spark_type(spec_type: Any, path: str = "") -> T.DataType:
             T.StringType(), to_spark_type(spec_type.value_type, paths.any_value(path)), valueContainsNull=True
         )
     if isinstance(spec_type, AnyType):
-        return T.VariantType()
+        return compat.variant_type(path)
     raise TypeMappingError(
         f"{_where(path)}: {spec_type!r} ({type(spec_type).__name__}) is not a signature type.",
         path=path or None,
@@ -277,7 +277,7 @@ def from_spark_type(spark_type: T.DataType, path: str = "") -> Any:
                 "`transform_keys(<column>, (k, v) -> CAST(k AS STRING))`.",
             )
         return Map(from_spark_type(spark_type.valueType, paths.any_value(path)))
-    if isinstance(spark_type, (T.VariantType, T.NullType)):
+    if isinstance(spark_type, T.NullType) or compat.is_variant(spark_type):
         return AnyType()
     if isinstance(spark_type, T.UserDefinedType):
         if is_vector_udt(spark_type):

@@ -3,6 +3,8 @@
 A JVM start costs seconds, so every Spark test shares one session (``spark``); settings follow the
 narwhals/chispa habit: local[2], UI off, 2 shuffle partitions, UTC. Tests that use the fixture are
 marked ``spark`` automatically, so ``pytest -m "not spark"`` runs the pure-Python suite without a JVM.
+Tests that need Delta (marked ``delta``, or asking for ``delta_path``) skip, saying why, in a venv
+without delta-spark (Delta is optional; no Delta release is built for the newest Spark yet).
 """
 
 from __future__ import annotations
@@ -14,13 +16,20 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from spark_signature.session import get_spark
+from spark_signature import compat
+from spark_signature.session import delta_installed, get_spark
 
 # Tests never use the network: MLflow's usage telemetry stays off.
 os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
+
+DELTA = delta_installed()
+NO_DELTA = (
+    f"delta-spark is not installed in this venv (pyspark {compat.spark_version()}): the session runs "
+    "without Delta"
+)
 
 TEST_CONF: dict[str, str] = {
     "spark.ui.enabled": "false",
@@ -53,6 +62,9 @@ def spark(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SparkSession]:
 @pytest.fixture
 def delta_path(tmp_path: Path) -> Callable[[str], str]:
     """Factory for fresh Delta table locations under this test's tmp_path: ``delta_path("iris")``."""
+
+    if not DELTA:
+        pytest.skip(NO_DELTA)
 
     def make(name: str = "table") -> str:
         path = tmp_path / "delta" / name
@@ -109,7 +121,13 @@ def iris_model(mlflow_store: Any) -> Any:
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Mark every test that asks for the ``spark`` fixture, directly or through another fixture."""
+    """Mark every test that asks for the ``spark`` fixture, directly or through another fixture; skip
+    the ``delta`` ones where delta-spark is not installed."""
     for item in items:
-        if "spark" in getattr(item, "fixturenames", ()):
+        fixtures = getattr(item, "fixturenames", ())
+        if "spark" in fixtures:
             item.add_marker(pytest.mark.spark)
+        if "delta_path" in fixtures:
+            item.add_marker(pytest.mark.delta)
+        if not DELTA and item.get_closest_marker("delta") is not None:
+            item.add_marker(pytest.mark.skip(reason=NO_DELTA))

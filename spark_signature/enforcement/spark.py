@@ -14,13 +14,13 @@
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import pyarrow as pa
 
+from spark_signature.compat import observation_metrics
 from spark_signature.dispatch import require_spark_dataframe
 from spark_signature.enforcement.arrow import Checker
 from spark_signature.enforcement.plan import (
@@ -163,24 +163,9 @@ def converted_columns(plan: Plan, keep: Sequence[str] = ()) -> list[Any]:
 
 
 def _observation_result(observation: Any, session: Any) -> dict[str, Any] | None:
-    """The observed metrics if an action has filled them, else None; never blocks on a missing action.
-
-    Classic Spark completes an observation from a listener, shortly *after* the action returned: drain
-    the listener bus first (it holds only events already posted), then look. Spark Connect returns the
-    metrics with the action's result: an empty dict means no action ran.
-    """
-    jo = getattr(observation, "_jo", None)
-    if jo is not None:  # classic: Observation.get would block until an action runs
-        with contextlib.suppress(Exception):
-            if not jo.future().isCompleted():
-                session.sparkContext._jsc.sc().listenerBus().waitUntilEmpty()
-            if jo.future().isCompleted():
-                return dict(observation.get)
-        return None
-    with contextlib.suppress(Exception):
-        metrics = observation.get
-        return dict(metrics) if metrics else None
-    return None
+    """The observed metrics if an action has filled them, else None; never blocks (compat.py: the one
+    home of what differs between classic Spark 3.5/4.x and Spark Connect here)."""
+    return observation_metrics(observation, session)
 
 
 @dataclass
