@@ -8,7 +8,9 @@ compares Spark versions or probes for an API.
 * **Observation**: whether ``DataFrame.observe`` metrics are filled yet, without blocking (``get``
   blocks until an action ran) on classic 3.5/4.x and under Spark Connect.
 * **Spark Connect**: whether the client can be used, and whether an object belongs to it.
-* **Arrow**: a Spark DataFrame as a ``pyarrow.Table`` (``toArrow`` is 4.0+).
+* **Arrow**: the Arrow schema of a Spark schema (newer pyspark, 4.2 and 4.3 at least, takes
+  ``timezone=`` in ``to_arrow_schema`` and refuses timestamps without it), a Spark DataFrame as a
+  ``pyarrow.Table`` (``toArrow`` is 4.0+).
 * **Error classes**: ``getCondition`` (4.0+) vs ``getErrorClass`` (3.4+).
 
 Importing this module loads neither pyspark nor pyarrow; every helper imports what it needs.
@@ -40,6 +42,7 @@ __all__ = [
     "spark_line",
     "spark_version",
     "supported_spark_line",
+    "to_arrow_schema",
     "variant_skip_reason",
     "variant_type",
 ]
@@ -217,13 +220,35 @@ def observation_is_filled(observation: Any, session: Any = None) -> bool:
 # --------------------------------------------------------------------------------------------------
 
 
+@cache
+def _to_arrow_schema_takes_timezone() -> bool:
+    import inspect
+
+    from pyspark.sql.pandas.types import to_arrow_schema
+
+    return "timezone" in inspect.signature(to_arrow_schema).parameters
+
+
+def to_arrow_schema(spark_schema: Any, timezone: str = "UTC") -> Any:
+    """The Arrow schema of a Spark ``StructType``, as pyspark converts it for Arrow batches.
+
+    pyspark 3.5 and 4.0 always give timestamps ``tz="UTC"``; newer lines (4.2 and 4.3 at least) take the
+    zone as ``timezone=`` and fail on a timestamp without one; the signature decides which call fits.
+    ``mapInArrow`` batches carry the session time zone, which get_spark sets to UTC.
+    """
+    from pyspark.sql.pandas.types import to_arrow_schema as convert
+
+    if _to_arrow_schema_takes_timezone():
+        return convert(spark_schema, timezone=timezone)
+    return convert(spark_schema)
+
+
 def arrow_table(df: Any) -> Any:
     """A (small, already reduced) Spark DataFrame as a ``pyarrow.Table``: ``toArrow`` on 4.0+, the
     batches ``toPandas`` uses internally on 3.5. Collects to the driver: never for the data set."""
     if hasattr(df, "toArrow"):
         return df.toArrow()
     import pyarrow as pa
-    from pyspark.sql.pandas.types import to_arrow_schema
 
     batches = df._collect_as_arrow()
     return pa.Table.from_batches(batches, schema=None if batches else to_arrow_schema(df.schema))

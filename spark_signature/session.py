@@ -229,7 +229,7 @@ DELTA_FOR_SPARK: dict[tuple[int, int], tuple[str, str] | None] = {
 
 
 def delta_installed() -> bool:
-    """True if the delta-spark pip package is installed (it is optional: the ``delta`` extra)."""
+    """True if the delta-spark pip package is installed (it is optional: the ``deltaXY`` extras)."""
     try:
         metadata.version("delta-spark")
     except metadata.PackageNotFoundError:
@@ -244,14 +244,21 @@ def delta_version() -> str:
     except metadata.PackageNotFoundError as exc:
         raise ConfigError(
             "delta-spark is not installed, so the Delta jar version is unknown",
-            hint="pip install 'spark_signature[delta]' (in a checkout: `make setup`).",
+            hint="Install the delta-spark of your Spark line, e.g. pip install 'spark_signature[delta35]' on "
+            "Spark 3.5, [delta40] on 4.0 (README 'Supported versions'; in a checkout: `make setup`).",
         ) from exc
 
 
 def _delta_pyspark_requirement() -> str | None:
     """The ``pyspark`` requirement the installed delta-spark declares (e.g. ``pyspark<3.6.0,>=3.5.3``)."""
+    from packaging.requirements import InvalidRequirement, Requirement
+
     for requirement in metadata.requires("delta-spark") or []:
-        if re.match(r"^\s*pyspark\b", requirement) and "extra ==" not in requirement:
+        try:
+            parsed = Requirement(requirement)
+        except InvalidRequirement:
+            continue
+        if parsed.name == "pyspark" and parsed.marker is None:
             return requirement
     return None
 
@@ -263,7 +270,13 @@ def _line(version: tuple[int, ...]) -> str:
 def _pair_hint(spark_version: str) -> str:
     """What to install instead: keep the user's pyspark when a Delta release fits it."""
     line = compat.spark_line(spark_version)
-    pair = DELTA_FOR_SPARK.get(line)
+    if line not in DELTA_FOR_SPARK:
+        oldest, newest = compat.OLDEST_SPARK_LINE, compat.NEWEST_SPARK_LINE
+        return (
+            f"Spark {_line(line)} is outside the lines spark_signature supports ({_line(oldest)} to "
+            f"{_line(newest)}): install a pyspark of those lines and its Delta (README 'Supported versions')."
+        )
+    pair = DELTA_FOR_SPARK[line]
     if pair is None:
         lines_with_delta = sorted(k for k, v in DELTA_FOR_SPARK.items() if v is not None)
         newest = lines_with_delta[-1]

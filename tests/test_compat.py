@@ -205,3 +205,19 @@ def test_error_condition_of_an_analysis_error(spark) -> None:
 
 def test_error_condition_of_other_errors_is_none() -> None:
     assert compat.error_condition(ValueError("x")) is None
+
+
+def test_to_arrow_schema_has_utc_timestamps_on_every_line() -> None:
+    schema = T.StructType(
+        [
+            T.StructField("t", T.TimestampType()),
+            T.StructField("ts", T.ArrayType(T.TimestampNTZType())),
+            T.StructField("m", T.MapType(T.StringType(), T.LongType())),
+        ]
+    )
+    arrow = compat.to_arrow_schema(schema)
+    assert arrow.field("t").type == pa.timestamp("us", tz="UTC")
+    assert arrow.field("ts").type == pa.list_(pa.timestamp("us"))
+    assert pa.types.is_map(arrow.field("m").type)
+    paris = compat.to_arrow_schema(schema, timezone="Europe/Paris").field("t").type.tz
+    assert paris == ("Europe/Paris" if compat._to_arrow_schema_takes_timezone() else "UTC")

@@ -27,6 +27,7 @@ def _load_demo() -> ModuleType:
 
 
 @pytest.mark.slow
+@pytest.mark.delta  # the demo writes Delta tables
 def test_demo_runs_under_spark_submit(spark, tmp_path: Path) -> None:
     table = tmp_path / "iris"
     # An earlier run left a table with other rows at the same path: the demo must replace, not append.

@@ -53,6 +53,10 @@ DEVIATIONS = {
     ("date", "string"),
     ("date", "binary"),
 }
+if int(pd.__version__.split(".")[0]) < 3:
+    # pandas 2 holds a Spark string column as `object` too (pandas 3: its `str` dtype, which MLflow checks):
+    # MLflow then accepts it as boolean without looking at the values.
+    DEVIATIONS.add(("string", "boolean"))
 
 
 def _mlflow_ok(pdf: pd.DataFrame, target: str) -> bool:

@@ -67,7 +67,7 @@ def spark_arrow_schema(spark_schema: Any, only: Sequence[str] | None = None) -> 
     Columns outside ``only`` that Arrow cannot carry (e.g. CalendarInterval) get a ``null`` placeholder:
     they are never read. A column the signature reads that Arrow cannot carry is refused by name.
     """
-    from pyspark.sql.pandas.types import to_arrow_schema
+    from spark_signature.compat import to_arrow_schema
 
     fields = []
     for f in spark_schema.fields:
