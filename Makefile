@@ -4,7 +4,8 @@
 #   make setup        venv + editable install (pinned by constraints/default.txt) + Delta jars resolved once
 #   make test         the whole suite, slow tests included, on the default pair
 #   make test-matrix  the Spark-facing tests on every other pair of constraints/ (oldest and newest Spark),
-#                     each in its own venv (.venv-<name>) built by this same setup
+#                     each in its own venv (.venv-<name>) built by this same setup (test-matrix-setup: the
+#                     venvs only)
 #   make demo         the demo job through spark-submit
 #   make lint         ruff
 # VENV=/some/path make setup builds the environment elsewhere (e.g. to test a fresh machine);
@@ -32,7 +33,7 @@ MATRIX_PYTEST_ARGS ?= -m spark
 
 export VENV
 
-.PHONY: help setup test test-matrix demo lint
+.PHONY: help setup test test-matrix test-matrix-setup demo lint
 
 help:
 	@echo "make setup | make test | make test-matrix | make demo | make lint   (VENV=$(VENV), CONSTRAINTS=$(CONSTRAINTS))"
@@ -55,6 +56,12 @@ setup: $(STAMP)
 
 test: setup
 	"$(PY)" -m pytest -q $(PYTEST_ARGS)
+
+# The matrix venvs only (pip + Delta jars), e.g. to build them while another suite runs.
+test-matrix-setup:
+	@for name in $(MATRIX); do \
+		$(MAKE) --no-print-directory setup VENV=".venv-$$name" CONSTRAINTS="constraints/$$name.txt" || exit $$?; \
+	done
 
 # One venv per pair, each built by `make setup`; pytest's exit code 5 (no test selected) is a failure here.
 test-matrix:
