@@ -157,12 +157,12 @@ def test_observation_filled_only_after_an_action(spark) -> None:
     from pyspark.sql import Observation
 
     observation = Observation("compat_test")
-    assert compat.observation_is_filled(observation) is False  # not attached yet
+    assert compat.observation_is_filled(observation, spark) is False  # not attached yet
     df = spark.range(10).observe(observation, F.count(F.lit(1)).alias("rows"))
-    assert compat.observation_is_filled(observation) is False  # attached, no action yet (get would block)
+    assert compat.observation_metrics(observation, spark) is None  # attached, no action yet (get would block)
     assert df.where("id % 2 = 0").count() == 5
-    # The metrics arrive through the listener bus, a moment after the action returns: get waits for them.
-    assert observation.get == {"rows": 10}
+    # The listener fills it a moment after the action returned; with the session the bus is drained first.
+    assert compat.observation_metrics(observation, spark) == {"rows": 10}
     assert compat.observation_is_filled(observation) is True
 
 
