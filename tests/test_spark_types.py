@@ -13,6 +13,7 @@ from pyspark.errors import PySparkValueError
 from pyspark.ml.linalg import MatrixUDT, VectorUDT
 from pyspark.sql import types as T
 
+from spark_signature import compat
 from spark_signature.errors import SignatureError, TypeMappingError
 from spark_signature.spark_types import (
     from_spark_schema,
@@ -730,7 +731,7 @@ def test_spark_enforces_required_as_not_nullable(spark):
     bad = (None, *ROW[1:])
     with pytest.raises(PySparkValueError) as info:
         spark.createDataFrame([bad], struct)
-    assert info.value.getCondition() == "FIELD_NOT_NULLABLE_WITH_NAME"
+    assert compat.error_condition(info.value) == "FIELD_NOT_NULLABLE_WITH_NAME"
     assert "field b" in str(info.value)
     bad_nested = (*ROW[:9], {"x": None, "y": "a"}, *ROW[10:])
     with pytest.raises(PySparkValueError) as info:
