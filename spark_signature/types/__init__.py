@@ -3,9 +3,9 @@
 ``from spark_signature.types import Schema, ColSpec, DataType, ...`` mirrors ``mlflow.types``.
 """
 
-from spark_signature.types.compatibility import Compat
 from spark_signature.types.composite import AnyType, Array, BaseType, Map, Object, Property, SparkMLVector
 from spark_signature.types.datatype import DataType
+from spark_signature.types.mlflow_compat import Compat
 from spark_signature.types.params import ParamSchema, ParamSpec, convert_param_value
 from spark_signature.types.schema import ColSpec, Schema, TensorSpec
 from spark_signature.types.signature import ModelSignature

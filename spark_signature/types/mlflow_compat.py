@@ -1,4 +1,6 @@
-"""How closely to follow MLflow: the ``compat=`` option of enforcement and inference."""
+"""How closely to follow MLflow: the ``compat=`` option of enforcement and inference (``strict`` or ``mlflow``).
+
+Not to be confused with :mod:`spark_signature.compat`, which holds what differs between Spark lines."""
 
 from __future__ import annotations
 
