@@ -30,6 +30,7 @@ from spark_signature.enforcement.plan import (
 )
 from spark_signature.errors import Rule
 from spark_signature.rules import Compat, Decision, ValueCheck, describe_expected, null_is_violation
+from spark_signature.types import DataType
 from spark_signature.violations import VIOLATION_FIELDS, RuleCount, Violation, merge_rule_counts
 
 VIOLATION_TYPE = pa.struct([(name, pa.string()) for name in VIOLATION_FIELDS])
@@ -198,10 +199,19 @@ def _list_layout(arr: pa.Array) -> tuple[pa.Array, np.ndarray, np.ndarray]:
     return values, parent, index
 
 
+def decimal_to_double(arr: pa.Array) -> pa.Array:
+    """The nearest double to each decimal value, as Spark's ``CAST(d AS double)`` and Python's ``float(d)``.
+
+    Arrow's own decimal -> double cast is not correctly rounded (``0.036`` becomes ``0.036000000000000004``);
+    its decimal -> string is exact and its string -> double is correctly rounded.
+    """
+    return pc.cast(pc.cast(arr, pa.string()), pa.float64())
+
+
 def _exact_double_survivors(arr: pa.Array) -> pa.Array:
     """True where a decimal value comes back unchanged from double at the column's scale (null: null)."""
     t = arr.type
-    as_double = pc.cast(arr, pa.float64())
+    as_double = decimal_to_double(arr)
     # one more digit than the column: a value rounded up to the next power of ten still fits
     back_type = pa.decimal128(t.precision + 1, t.scale) if t.precision < 38 else pa.decimal256(t.precision + 1, t.scale)
     back = pc.cast(as_double, back_type)
@@ -307,6 +317,8 @@ def convert(node: Node | None, arr: pa.Array) -> pa.Array:
     if node is None or isinstance(node, AnyNode):
         return arr
     if isinstance(node, ScalarNode):
+        if pa.types.is_decimal(arr.type) and node.spec is DataType.double:
+            return decimal_to_double(arr)
         return arr.cast(DATATYPE_TO_ARROW[node.spec], safe=False)
     if isinstance(node, ListNode):
         values = convert(node.element, arr.flatten())
