@@ -118,18 +118,15 @@ def plan_local(frame: pd.DataFrame, schema: Schema, compat: Compat | str) -> tup
     """Arrow-convert the columns the schema reads, then plan (types decided before values are checked)."""
     specs = list(schema.inputs)
     names = [str(c) for c in frame.columns]
-    if schema.has_input_names():
-        wanted = {str(s.name): s for s in specs}
-    else:
-        wanted = {names[i]: s for i, s in enumerate(specs) if i < len(names)}
+    wanted = {str(s.name): s for s in specs}
     arrays, fields, opaque = [], [], []
-    for label, name in zip(frame.columns, names, strict=True):
-        spec = wanted.get(name)
+    for i, name in enumerate(names):  # by position: labels may repeat (refused by the plan, never a crash)
+        spec = wanted.get(name) if schema.has_input_names() else (specs[i] if i < len(specs) else None)
         if spec is None:
             arrays.append(pa.nulls(len(frame)))
             fields.append(pa.field(name, pa.null()))
             continue
-        arr = _column_to_arrow(frame[label], None if isinstance(spec, TensorSpec) else spec.type)
+        arr = _column_to_arrow(frame.iloc[:, i], None if isinstance(spec, TensorSpec) else spec.type)
         if isinstance(arr, _Opaque):
             opaque.append((name, spec, arr))
             arr = pa.nulls(len(frame))

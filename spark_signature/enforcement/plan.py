@@ -254,6 +254,13 @@ def _match_columns(schema: Schema, names: list[str]) -> tuple[list[tuple[ColSpec
     """(spec, input column, name) pairs, missing optional names and extra input columns; refuses missing
     required columns, duplicates and (unnamed) too few columns."""
     specs = list(schema.inputs)
+    if len(set(names)) != len(names):  # both kinds of schema: the engines read columns by name
+        dup = sorted({n for n in names if names.count(n) > 1})
+        raise SchemaEnforcementError(
+            f"The input has duplicate column names {dup}; a signature matches columns by name.",
+            rule=Rule.DUPLICATE_COLUMN, path=str(dup[0]), expected="unique column names", found=str(dup),
+            fix=fix_for(Rule.DUPLICATE_COLUMN),
+        )
     if not schema.has_input_names():
         if len(names) < len(specs):
             raise SchemaEnforcementError(
@@ -264,13 +271,6 @@ def _match_columns(schema: Schema, names: list[str]) -> tuple[list[tuple[ColSpec
                 found=f"{len(names)} columns", fix=fix_for(Rule.COLUMN_COUNT),
             )
         return [(s, names[i], str(i)) for i, s in enumerate(specs)], [], names[len(specs):]
-    if len(set(names)) != len(names):
-        dup = sorted({n for n in names if names.count(n) > 1})
-        raise SchemaEnforcementError(
-            f"The input has duplicate column names {dup}; a signature matches columns by name.",
-            rule=Rule.DUPLICATE_COLUMN, path=str(dup[0]), expected="unique column names", found=str(dup),
-            fix=fix_for(Rule.DUPLICATE_COLUMN),
-        )
     declared = [str(s.name) for s in specs]
     extras = [n for n in names if n not in declared]
     missing = [str(s.name) for s in specs if str(s.name) not in names and s.required]
