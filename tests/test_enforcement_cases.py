@@ -1,15 +1,18 @@
 """Value-dependent cases run through both engines: the Spark engine (mapInArrow) and the local engine.
 
-Each case is Spark DDL + rows + a signature + the expected violations as (row, path, rule). The local
-engine gets the same rows as an Arrow-backed pandas DataFrame (so it sees the same Arrow types).
+Each case is Spark DDL + rows + a signature + the expected violations as (row, path, rule), run through
+every engine by ``tests/_engines.py`` (split, check, fail_fast on a repartitioned frame; the local engine on
+the same rows as an Arrow-backed pandas DataFrame). The counts each engine must report (rows, valid,
+quarantined, per column and rule) are derived from the expected set.
 """
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 import pytest
+from _engines import assert_case
+from _mlflow import assert_refused_for, mlflow_error
 from _spark_lines import requires_variant
 
 from spark_signature import (
@@ -25,8 +28,8 @@ from spark_signature import (
     TensorSpec,
     TypeMappingError,
 )
-from spark_signature.enforcement.local import find_violations, validate_schema
-from spark_signature.enforcement.spark import enforce, spark_arrow_schema
+from spark_signature.enforcement.local import validate_schema
+from spark_signature.enforcement.spark import enforce
 
 L, D, S = DataType.long, DataType.double, DataType.string
 
@@ -130,45 +133,23 @@ CASES = [
 ]
 
 
-def _spark_violations(spark, ddl, rows, schema, compat):
-    # a trailing row id (an extra column: ignored by the signature, kept in quarantine rows)
-    df = spark.createDataFrame([(*r, i) for i, r in enumerate(rows)], f"{ddl}, _rid int")
-    df = df.repartition(3)  # 0-row and multi-row partitions
-    result = enforce(df, schema, mode="split", compat=compat)
-    counts = result.run()
-    assert counts.rows == len(rows) and counts.valid + counts.quarantined == len(rows)
-    found = {(r["_rid"], v["path"], v["rule"]) for r in result.quarantine.collect() for v in r["_violations"]}
-    assert result.valid.count() == counts.valid
-    return found
-
-
-def _local_violations(spark, ddl, rows, schema, compat):
-    arrow_schema = spark_arrow_schema(spark.createDataFrame([], ddl).schema)
-    names = arrow_schema.names
-    table = pa.Table.from_pylist([dict(zip(names, r, strict=True)) for r in rows], schema=arrow_schema)
-    pdf = table.to_pandas(types_mapper=pd.ArrowDtype)
-    return {(v["row"], v["path"], v["rule"]) for v in find_violations(pdf, schema, compat=compat)}
-
-
-def _mlflow_accepts(spark, ddl, rows, schema) -> bool:
-    """MLflow's decision on the same rows, as MLflow sees them from Spark (toPandas of the frame)."""
-    mlflow_schema = pytest.importorskip("mlflow.types.schema")
-    from mlflow.models import validate_schema as mlflow_validate
-
-    pdf = spark.createDataFrame(rows, ddl).toPandas()
-    try:
-        mlflow_validate(pdf, mlflow_schema.Schema.from_json(schema.to_json()))
-        return True
-    except Exception:
-        return False
+def _mlflow_verdict(spark, ddl, rows, schema, expected) -> None:
+    """MLflow's decision on the same rows, as MLflow sees them from Spark (toPandas of the frame): it
+    accepts the batch iff we find no violation, and refuses it for the reason of one we find."""
+    error = mlflow_error(spark.createDataFrame(rows, ddl).toPandas(), schema)
+    if expected:
+        assert_refused_for(error, {rule for _, _, rule in expected}, f"{ddl} {rows}")
+    else:
+        assert error is None, f"MLflow refused {ddl} {rows}: {error!r}"
 
 
 @pytest.mark.parametrize(("ddl", "rows", "schema", "compat", "expected"), CASES)
 def test_both_engines(spark, ddl, rows, schema, compat, expected):
-    assert _spark_violations(spark, ddl, rows, schema, compat) == expected
-    assert _local_violations(spark, ddl, rows, schema, compat) == expected
-    if compat == "mlflow":  # the oracle decides per batch: accept iff we find no violation
-        assert _mlflow_accepts(spark, ddl, rows, schema) == (not expected)
+    """Every engine (split, check, fail_fast, local) reports exactly the expected violations, and the
+    counts per (column, rule) that the expected set implies."""
+    assert_case(spark, ddl, rows, schema, compat, expected)
+    if compat == "mlflow":  # the oracle decides per batch
+        _mlflow_verdict(spark, ddl, rows, schema, expected)
 
 
 def _rows_of(df):
@@ -330,3 +311,4 @@ def test_variant_column_passes_any(spark):
     df = spark.sql("SELECT parse_json('{\"k\": 1}') AS v")
     result = enforce(df, Schema([ColSpec(AnyType(), "v")]))
     assert result.run().valid == 1
+
