@@ -312,3 +312,19 @@ def test_variant_column_passes_any(spark):
     result = enforce(df, Schema([ColSpec(AnyType(), "v")]))
     assert result.run().valid == 1
 
+
+
+@pytest.mark.parametrize("name", ["a.b", "a`b", "sepal length (cm)"])
+def test_any_column_name_goes_through_every_mode(spark, name):
+    """PySpark's mapInArrow resolves input columns by name, reading a dot as a field and a backtick as a
+    quote: names are never passed to it as they are."""
+    df = spark.createDataFrame([(1, "x"), (None, "y")], "v bigint, w string").toDF(name, "x.y")
+    for schema in (Schema([ColSpec(L, name)]), Schema([ColSpec(L)])):
+        result = enforce(df, schema, keep_columns=["x.y"])
+        first = name if schema.has_input_names() else "0"
+        assert result.valid.columns == ["x.y", first]  # an unnamed column is named by its position
+        assert [tuple(r) for r in result.valid.collect()] == [("x", 1)]
+        assert [r["x.y"] for r in result.quarantine.collect()] == ["y"]
+        assert result.counts.by_rule == {(first, "null_in_required"): 1}
+        check = enforce(df, schema, mode="check")
+        assert (check.rows, check.invalid_rows, check.violations[0]["path"]) == (2, 1, first)

@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -439,15 +440,31 @@ def _matches(column: str, rule: str) -> Any:
     return lambda x: (x["column"] == F.lit(column)) & (x["rule"] == F.lit(rule))
 
 
+def _positional(df: Any, plan: Plan) -> tuple[Any, Plan]:
+    """PySpark's ``mapInArrow`` resolves each input column with ``df[name]``, which reads a dot as a struct
+    field and a backtick as a quote: a frame with such a name goes through it under positional names,
+    and the plan reads those (names are unique: the plan refused duplicates)."""
+    if not any("." in n or "`" in n for n in df.columns):
+        return df, plan
+    names = [f"_col{i}" for i in range(len(df.columns))]
+    where = dict(zip(df.columns, names, strict=True))
+    columns = [dataclasses.replace(c, source=where[c.source]) for c in plan.columns]
+    return df.toDF(*names), dataclasses.replace(plan, columns=columns)
+
+
 def _split(df: Any, plan: Plan, keep: Sequence[str], column: str) -> SplitResult:
     from pyspark.sql import Observation
     from pyspark.sql import types as T
 
     spark_arrow_schema(df.schema)  # every column travels through Arrow to the quarantine: refuse the odd ones
-    out_schema = T.StructType([*df.schema.fields, T.StructField(column, _spark_violations_type(), True)])
+    udf_df, udf_plan = _positional(df, plan)
+    out_schema = T.StructType([*udf_df.schema.fields, T.StructField(column, _spark_violations_type(), True)])
     keys = [(c, r.value) for c, r in plan.rules_by_column()]
     observation = Observation("spark_signature")
-    tagged = df.mapInArrow(_tag_batches(plan, column), out_schema).observe(observation, *_metrics(column, keys))
+    tagged = udf_df.mapInArrow(_tag_batches(udf_plan, column), out_schema)
+    if udf_df is not df:
+        tagged = tagged.toDF(*df.columns, column)
+    tagged = tagged.observe(observation, *_metrics(column, keys))
     v = col(column)
     valid = tagged.where(v.isNull()).select(*converted_columns(plan, keep))
     quarantine = tagged.where(v.isNotNull())
@@ -456,8 +473,8 @@ def _split(df: Any, plan: Plan, keep: Sequence[str], column: str) -> SplitResult
 
 def _check(df: Any, plan: Plan, *, stop_at_first: bool) -> CheckResult:
     # Only the columns the plan reads travel to Python: a counts-only pass needs nothing else.
-    needed = df.select(*[col(c.source) for c in plan.columns])
-    records = needed.mapInArrow(_summarize_batches(plan, stop_at_first), _summary_spark_schema()).collect()
+    needed, udf_plan = _positional(df.select(*[col(c.source) for c in plan.columns]), plan)
+    records = needed.mapInArrow(_summarize_batches(udf_plan, stop_at_first), _summary_spark_schema()).collect()
     rows = sum(r["rows"] for r in records if r["column"] is None)
     invalid = sum(r["invalid_rows"] for r in records if r["column"] is None)
     parts = [RuleCount(r["column"], Rule(r["rule"]), r["count"],
