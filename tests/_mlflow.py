@@ -29,8 +29,8 @@ REASONS: dict[str, list[tuple[str, str]]] = {
         ("TypeError", r"not 'NAType'"),
     ],
     "unsafe_cast": [
-        ("MlflowException", r"^(?!.*missing values)(Incompatible input types for column|Failed to convert column"
-                            r"|.*only contains timezone-naive)"),
+        ("MlflowException", r"Incompatible input types for column|Failed to convert column"
+                            r"|only contains timezone-naive"),
         ("TypeError", r"is not convertible to datetime|Invalid object type"),  # pandas, on object columns
     ],
     "wrong_type": [("MlflowException", r"Incompatible input types|Expected data to be|Failed to enforce schema")],

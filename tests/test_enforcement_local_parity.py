@@ -9,11 +9,13 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import logging
+import re
 import warnings
 
 import numpy as np
 import pandas as pd
 import pytest
+from _mlflow import assert_refused_for, mlflow_error
 
 from spark_signature import ColSpec, DataType, Schema, SchemaEnforcementError
 from spark_signature.enforcement.local import validate_schema
@@ -89,20 +91,25 @@ DEVIATIONS = {
 DEVIATIONS = {k: v for k, v in DEVIATIONS.items() if v}
 
 
-def _theirs(df: pd.DataFrame, target: str) -> bool:
-    try:
-        mlflow_models.validate_schema(df.copy(), mlflow_schema.Schema([mlflow_schema.ColSpec(target, "x")]))
-        return True
-    except Exception:
-        return False
+#: How MLflow refuses where it refuses and we accept (the deviations above with MLflow refusing).
+DEVIATION_REFUSALS = {
+    _PANDAS_NULL_ARTIFACT: ("MlflowException", r"Incompatible input types for column x"),
+    DEVIATIONS[("boolean_na", "boolean")]: ("ValueError", r"cannot convert float NaN to bool"),
+}
 
 
-def _ours(df: pd.DataFrame, target: str) -> bool:
+def _theirs(df: pd.DataFrame, target: str) -> BaseException | None:
+    return mlflow_error(df, mlflow_schema.Schema([mlflow_schema.ColSpec(target, "x")]))
+
+
+def _ours(df: pd.DataFrame, target: str) -> SchemaEnforcementError | None:
+    """None if we accept, else our refusal (never anything but our error: a crash fails the test)."""
     try:
         validate_schema(df.copy(), Schema([ColSpec(target, "x")]), compat="mlflow")
-        return True
-    except SchemaEnforcementError:
-        return False
+    except SchemaEnforcementError as err:
+        assert err.path == "x", err
+        return err
+    return None
 
 
 @pytest.mark.parametrize("source", list(SOURCES))
@@ -113,15 +120,25 @@ def test_local_engine_agrees_with_mlflow(source, caplog):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             theirs = _theirs(df, target)
-        ours = _ours(df, target)  # never anything but our error: a crash fails the test
+        ours = _ours(df, target)
+        what = f"{source} -> {target}"
         if (source, target) in DEVIATIONS:
-            assert theirs != ours, f"documented deviation {source} -> {target} no longer deviates"
+            assert (theirs is None) != (ours is None), f"documented deviation {what} no longer deviates"
+            if theirs is not None:  # MLflow refuses what we accept: for the documented reason
+                cls, pattern = DEVIATION_REFUSALS[DEVIATIONS[(source, target)]]
+                assert cls in {c.__name__ for c in type(theirs).__mro__} and re.search(pattern, str(theirs)), \
+                    f"{what}: {theirs!r}"
         else:
-            assert theirs == ours, f"{source} -> {target}: MLflow {theirs}, ours {ours}"
+            assert (theirs is None) == (ours is None), f"{what}: MLflow {theirs!r}, ours {ours}"
+            if theirs is not None:
+                assert_refused_for(theirs, ours.rule, what)
+                if "missing values" in str(theirs) and "float" in str(ours.found):  # integers held as NaN floats
+                    assert "missing values" in str(ours.fix), f"{what}: {ours}"  # get MLflow's hint from us too
 
 
 def test_strict_mode_refuses_nulls_that_mlflow_lets_through():
     df = pd.DataFrame({"x": [1.5, None]})
-    assert _theirs(df, "double")
-    with pytest.raises(SchemaEnforcementError, match="null_in_required"):
+    assert _theirs(df, "double") is None
+    with pytest.raises(SchemaEnforcementError, match="null_in_required") as err:
         validate_schema(df, Schema([ColSpec("double", "x")]))
+    assert (err.value.rule, err.value.path, err.value.value) == ("null_in_required", "x", None)

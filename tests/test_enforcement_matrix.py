@@ -15,7 +15,8 @@ import decimal
 import pandas as pd
 import pyarrow as pa
 import pytest
-from _arrow import local_arrow_schema
+from _engines import local_arrow_schema
+from _mlflow import assert_refused_for, mlflow_error
 
 from spark_signature import ColSpec, DataType, Schema, SchemaEnforcementError
 from spark_signature.enforcement.local import validate_schema
@@ -59,31 +60,29 @@ if int(pd.__version__.split(".")[0]) < 3:
     DEVIATIONS.add(("string", "boolean"))
 
 
-def _mlflow_ok(pdf: pd.DataFrame, target: str) -> bool:
-    schema = mlflow_schema.Schema([mlflow_schema.ColSpec(target, "x")])
-    try:
-        mlflow_models.validate_schema(pdf, schema)
-        return True
-    except Exception:
-        return False
+def _mlflow_error(pdf: pd.DataFrame, target: str) -> BaseException | None:
+    return mlflow_error(pdf, mlflow_schema.Schema([mlflow_schema.ColSpec(target, "x")]))
 
 
-def _spark_ok(df, target: str) -> bool:
+def _spark_rule(df, target: str) -> str | None:
+    """None if our Spark engine accepts every row, else the rule of its refusal (static or per row)."""
     schema = Schema([ColSpec(target, "x")])
     try:
         result = enforce(df, schema, mode="check", compat="mlflow")
-    except SchemaEnforcementError:
-        return False
-    return result.ok
+    except SchemaEnforcementError as err:
+        assert err.path == "x", err
+        return str(err.rule)
+    return None if result.ok else result.violations[0]["rule"]
 
 
-def _local_ok(table: pa.Table, target: str) -> bool:
+def _local_rule(table: pa.Table, target: str) -> str | None:
     pdf = table.to_pandas(types_mapper=pd.ArrowDtype)
     try:
         validate_schema(pdf, Schema([ColSpec(target, "x")]), compat="mlflow")
-        return True
-    except SchemaEnforcementError:
-        return False
+    except SchemaEnforcementError as err:
+        assert err.path == "x", err
+        return str(err.rule)
+    return None
 
 
 @pytest.fixture(scope="module")
@@ -102,16 +101,20 @@ def _arrow_schema(spark, df) -> pa.Schema:
 
 @pytest.mark.parametrize("target", [t.name for t in DataType])
 def test_matrix_agrees_with_mlflow(frames, target):
+    """Same decision as MLflow for every pair, and where both refuse, MLflow refuses for our reason."""
     disagreements = []
     for ddl, (df, pdf, table) in frames.items():
-        theirs = _mlflow_ok(pdf, target)
-        ours_spark = _spark_ok(df, target)
-        ours_local = _local_ok(table, target)
-        assert ours_spark == ours_local, f"engines disagree on {ddl} -> {target}"
+        theirs = _mlflow_error(pdf, target)
+        ours_spark = _spark_rule(df, target)
+        ours_local = _local_rule(table, target)
+        assert ours_spark == ours_local, f"engines disagree on {ddl} -> {target}: {ours_spark} vs {ours_local}"
         if (ddl, target) in DEVIATIONS:
-            assert theirs and not ours_spark, f"documented deviation {ddl} -> {target} no longer deviates"
-        elif theirs != ours_spark:
-            disagreements.append((ddl, target, theirs, ours_spark))
+            assert theirs is None and ours_spark is not None, \
+                f"documented deviation {ddl} -> {target} no longer deviates"
+        elif (theirs is None) != (ours_spark is None):
+            disagreements.append((ddl, target, repr(theirs), ours_spark))
+        elif theirs is not None:
+            assert_refused_for(theirs, ours_spark, f"{ddl} -> {target}")
     assert not disagreements, disagreements
 
 
@@ -124,8 +127,8 @@ def test_bigint_outside_zero_one_is_refused_per_row(spark):
     assert bad[0]["x"] == 5
     v = bad[0]["_violations"][0]
     assert (v["column"], v["rule"], v["value"]) == ("x", "unsafe_cast", "5")
-    theirs = _mlflow_ok(df.toPandas(), "double")
-    assert theirs is False  # MLflow refuses the whole batch; we quarantine exactly the bad row
+    # MLflow refuses the whole batch, for the same reason; we quarantine exactly the bad row
+    assert_refused_for(_mlflow_error(df.toPandas(), "double"), "unsafe_cast", "bigint 5 -> double")
 
 
 def test_static_refusal_names_column_expected_found_and_fix(spark):
@@ -134,4 +137,6 @@ def test_static_refusal_names_column_expected_found_and_fix(spark):
         enforce(df, Schema([ColSpec("integer", "x")]), mode="split")
     msg = str(err.value)
     assert "column 'x'" in msg and "expected integer" in msg and "found bigint" in msg and "Fix:" in msg
-    assert err.value.rule.value == "unsafe_cast"
+    assert (err.value.rule, err.value.path, err.value.expected, err.value.found) == (
+        "unsafe_cast", "x", "integer", "bigint")
+    assert err.value.fix and "declare the column as long" in err.value.fix
