@@ -2,7 +2,7 @@
 
 A case is Spark DDL + rows + a signature + a compat mode. It runs through
 
-* ``split``: the rows as a Spark DataFrame in 3 partitions (empty and multi-row ones), with a
+* ``split``: the rows as a Spark DataFrame, repartitioned (empty and multi-row partitions), with a
   trailing row id column ``_rid`` (an extra column: ignored by the signature, kept in quarantine rows and,
   through ``keep_columns``, in the valid output) so every row can be traced to its output;
 * ``check`` (counts only) and ``fail_fast`` on the same frame;
@@ -56,10 +56,9 @@ def local_arrow_schema(spark_schema: Any) -> pa.Schema:
 
 
 def spark_frame(spark: Any, ddl: str, rows: Sequence[tuple], *, partitions: int = 3) -> Any:
-    """The rows with a trailing row id, in ``partitions`` slices: with few rows some are empty, some hold
-    several rows (sliced, not shuffled: no extra stage)."""
-    data = spark.sparkContext.parallelize([(*r, i) for i, r in enumerate(rows)], partitions)
-    return spark.createDataFrame(data, f"{ddl}, {ROW_ID} int")
+    """The rows with a trailing row id, repartitioned so that some partitions are empty and some hold several rows."""
+    df = spark.createDataFrame([(*r, i) for i, r in enumerate(rows)], f"{ddl}, {ROW_ID} int")
+    return df.repartition(partitions)
 
 
 def arrow_table(spark: Any, ddl: str, rows: Sequence[tuple]) -> pa.Table:

@@ -7,6 +7,7 @@ import datetime as dt
 import numpy as np
 import pytest
 from _spark_lines import COLLATED_STRING, HAS_VARIANT, VARIANT, requires_collations, requires_variant
+from _strategies import FIELD_NAMES, named_schemas, signature_types
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pyspark.errors import PySparkValueError
@@ -452,32 +453,7 @@ def test_tensor_schema_to_spark():
 # Hypothesis: round trips
 # ------------------------------------------------------------------------------------------------
 
-NAMES = st.text(alphabet="abcdxyz_ .09", min_size=1, max_size=5)
-
-
-def _object(children):
-    props = st.lists(
-        st.tuples(NAMES, children, st.booleans()), min_size=1, max_size=4, unique_by=lambda p: p[0]
-    )
-    return props.map(lambda ps: Object([Property(n, t, required=r) for n, t, r in ps]))
-
-
-def signature_types(vector: bool = False):
-    leaves = st.sampled_from(list(DataType))
-    if HAS_VARIANT:  # AnyType maps to VARIANT; Spark 3.5 refuses it (test_any_type_needs_variant)
-        leaves = leaves | st.just(AnyType())
-    if vector:
-        leaves = leaves | st.just(SparkMLVector())
-    return st.recursive(
-        leaves,
-        lambda c: st.builds(Array, c) | st.builds(Map, c) | _object(c),
-        max_leaves=12,
-    )
-
-
-def named_schemas(types):
-    cols = st.lists(st.tuples(NAMES, types, st.booleans()), min_size=1, max_size=5, unique_by=lambda c: c[0])
-    return cols.map(lambda cs: Schema([ColSpec(t, name=n, required=r) for n, t, r in cs]))
+NAMES = FIELD_NAMES
 
 
 def _struct(children, sort: bool):
