@@ -14,7 +14,7 @@ from pyspark.sql import types as T
 from spark_signature.arrow_types import DATATYPE_TO_ARROW, classify
 from spark_signature.arrow_types import to_arrow_type as signature_to_arrow
 from spark_signature.enforcement.spark import spark_arrow_schema
-from spark_signature.rules import Decision, decide
+from spark_signature.rules import Decision, Found, decide
 from spark_signature.spark_types import DATATYPE_TO_SPARK, from_spark_type, to_spark_type
 from spark_signature.types import DataType
 from spark_signature.types.datatype import DATETIME_SCALAR_TYPES, PYTHON_SCALAR_TYPES
@@ -32,6 +32,7 @@ def test_every_table_covers_exactly_the_datatypes():
 @pytest.mark.parametrize("t", ALL, ids=lambda t: t.name)
 def test_datatype_through_every_table(t):
     assert isinstance(t.to_numpy(), np.dtype)
+    assert DataType.from_numpy_type(t.to_numpy()) is t  # numpy goes both ways
     assert t.to_pandas() is not None
     assert isinstance(t.to_python(), type)
     spark = to_spark_type(t)
@@ -43,6 +44,8 @@ def test_datatype_through_every_table(t):
     assert decide(classify(spark_arrow, spark=True), t).decision is Decision.ACCEPT, spark_arrow
     # the local engine's output type is accepted unchanged too (timestamps are naive there)
     assert decide(classify(DATATYPE_TO_ARROW[t]), t).decision is Decision.ACCEPT
+    # an all-null column has no type of its own: the rule table accepts it for every declared type
+    assert decide(Found.NULL, t).accepted
 
 
 def test_spark_type_instances_used_as_values_map_back():
