@@ -8,10 +8,14 @@ quarantined, per column and rule) are derived from the expected set.
 
 from __future__ import annotations
 
+import datetime as dt
+import decimal
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
-from _engines import assert_case
+from _engines import assert_case, pandas_frame
 from _mlflow import assert_refused_for, mlflow_error
 from _spark_lines import requires_variant
 
@@ -30,8 +34,10 @@ from spark_signature import (
 )
 from spark_signature.enforcement.local import validate_schema
 from spark_signature.enforcement.spark import enforce
+from spark_signature.errors import FIXES, PlanWarning, Rule
 
 L, D, S = DataType.long, DataType.double, DataType.string
+WIDE = decimal.Decimal("12345678901234567.123")  # 20 digits: the nearest double is 1.2345678901234568e16
 
 CASES = [
     pytest.param(
@@ -130,6 +136,34 @@ CASES = [
         "a string, b double", [("x", 1.0), (None, None)], Schema([ColSpec(S, "a"), ColSpec(D, "b")]), "mlflow",
         set(), id="mlflow-compat-scalar-nulls-pass",
     ),
+    pytest.param(
+        "x int, y smallint, z tinyint, f float", [(1, 2, 3, 1.5), (None, 2, 3, None), (2**31 - 1, -(2**15), -128, 0.1)],
+        Schema([ColSpec(L, "x"), ColSpec(D, "y"), ColSpec(L, "z"), ColSpec(D, "f", required=False)]), "strict",
+        {(1, "x", "null_in_required")}, id="widening-sources",
+    ),
+    pytest.param(
+        "x decimal(38,3)", [(WIDE,), (decimal.Decimal("1.500"),), (None,), (decimal.Decimal("-4810197277465.976"),)],
+        Schema([ColSpec(D, "x", required=False)]), "strict",
+        {(0, "x", "unsafe_cast")}, id="wide-decimal-value-double-cannot-hold",
+        marks=pytest.mark.filterwarnings("ignore::spark_signature.errors.PlanWarning"),
+    ),
+    pytest.param(
+        "x decimal(38,3)", [(WIDE,), (decimal.Decimal("1.500"),), (None,)],
+        Schema([ColSpec(D, "x", required=False)]), "mlflow",
+        set(), id="mlflow-compat-wide-decimal-rounded-like-mlflow",
+        marks=pytest.mark.filterwarnings("ignore::spark_signature.errors.PlanWarning"),
+    ),
+    pytest.param(
+        "m map<string, array<int>>", [({"a'b": [1, None]},), ({"k": None},)],
+        Schema([ColSpec(Map(Array(L)), "m")]), "strict",
+        {(0, "m['a\\'b'][1]", "null_in_required"), (1, "m['k']", "null_in_required")},
+        id="map-of-widened-arrays-quoted-key",
+    ),
+    pytest.param(
+        "t array<double>", [([1.0, 2.0],), ([1.0],), (None,)],
+        Schema([TensorSpec(np.dtype("float64"), (-1, 2), "t")]), "mlflow",
+        {(1, "t", "shape_mismatch"), (2, "t", "null_in_required")}, id="mlflow-compat-tensor-null-and-shape",
+    ),
 ]
 
 
@@ -175,9 +209,10 @@ def test_missing_required_column_refused_before_any_job(spark):
     df = spark.createDataFrame([(1, 1)], "a bigint, c bigint")
     tracker = spark.sparkContext.statusTracker()
     before = len(tracker.getJobIdsForGroup(None))
-    with pytest.raises(SchemaEnforcementError, match=r"missing inputs \['b'\].*extra inputs: \['c'\]"):
+    with pytest.raises(SchemaEnforcementError, match=r"missing inputs \['b'\].*extra inputs: \['c'\]") as err:
         enforce(df, Schema([ColSpec(L, "a"), ColSpec(L, "b")]))
     assert len(tracker.getJobIdsForGroup(None)) == before
+    assert (err.value.rule, err.value.path) == ("missing_column", "b")
 
 
 def test_missing_optional_column_is_fine(spark):
@@ -192,6 +227,31 @@ def test_fail_fast_raises_with_column_value_and_fix(spark):
         enforce(df, Schema([ColSpec(D, "x")]), mode="fail_fast")
     msg = str(err.value)
     assert "column 'x'" in msg and "'7'" in msg and "Fix:" in msg
+    e = err.value
+    assert (e.rule, e.path, e.expected, e.found, e.value) == (
+        "unsafe_cast", "x", "double (required)", "int64 value outside {0, 1}", "7")
+    assert e.fix == FIXES[Rule.UNSAFE_CAST]
+
+
+@pytest.mark.parametrize(("ddl", "rows", "spec", "attrs"), [
+    ("s struct<x: bigint>", [({"x": 1},), ({"x": None},)], Object([Property("x", L)]),
+     ("null_in_required", "s.x", "long (required)", "null", None)),
+    ("a array<bigint>", [([1, None],)], Array(L), ("null_in_required", "a[1]", "long (required)", "null", None)),
+    ("m map<string, bigint>", [({"k": 5},)], Map(D), ("unsafe_cast", "m['k']", "double (required)",
+                                                       "int64 value outside {0, 1}", "5")),
+    ("d decimal(38,3)", [(WIDE,)], D, ("unsafe_cast", "d", "double (required)",
+                                       "decimal128(38, 3) value that double cannot hold exactly", str(WIDE))),
+], ids=["property", "element", "map-value", "wide-decimal"])
+def test_fail_fast_error_carries_rule_path_expected_found_and_value(spark, ddl, rows, spec, attrs):
+    df = spark.createDataFrame(rows, ddl).repartition(2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PlanWarning)
+        with pytest.raises(SchemaEnforcementError) as err:
+            enforce(df, Schema([ColSpec(spec, df.columns[0])]), mode="fail_fast")
+    e = err.value
+    assert (e.rule, e.path, e.expected, e.found, e.value) == attrs
+    assert e.fix == FIXES[Rule(attrs[0])] and f"Fix: {e.fix}" in str(e)
+    assert e.to_dict()["rule"] == attrs[0] and e.to_dict()["path"] == attrs[1]
 
 
 def test_fail_fast_passes_and_returns_converted(spark):
@@ -217,8 +277,9 @@ def test_empty_dataframe(spark):
 
 def test_struct_extra_field_refused_statically(spark):
     df = spark.createDataFrame([({"x": 1, "z": 2},)], "s struct<x: bigint, z: bigint>")
-    with pytest.raises(SchemaEnforcementError, match="extra fields"):
+    with pytest.raises(SchemaEnforcementError, match="extra fields") as err:
         enforce(df, Schema([ColSpec(Object([Property("x", L)]), "s")]))
+    assert (err.value.rule, err.value.path, err.value.found) == ("extra_property", "s", "extra fields ['z']")
 
 
 def test_struct_valid_output_is_reordered_and_filled(spark):
@@ -238,8 +299,9 @@ def test_local_validate_schema_returns_enforced_frame():
 
 def test_local_nullable_int_handled_not_crashing():
     pdf = pd.DataFrame({"a": pd.array([1, None], dtype="Int64")})
-    with pytest.raises(SchemaEnforcementError, match="null_in_required"):
+    with pytest.raises(SchemaEnforcementError, match="null_in_required") as err:
         validate_schema(pdf, Schema([ColSpec(L, "a")]))
+    assert (err.value.rule, err.value.path, err.value.found, err.value.value) == ("null_in_required", "a", "null", None)
     out = validate_schema(pdf, Schema([ColSpec(L, "a", required=False)]))
     assert out["a"].isna().tolist() == [False, True]
 
@@ -294,16 +356,18 @@ def test_ml_vector_column_enforced_as_array_of_double(spark):
         result = enforce(df, Schema([ColSpec(spec, "v")]))
         assert [r["v"] for r in result.valid.collect()] == [[1.0, 2.0], [0.0, 3.0, 0.0]]
         assert [v["rule"] for r in result.quarantine.collect() for v in r["_violations"]] == ["null_in_required"]
-    with pytest.raises(SchemaEnforcementError, match="vector_to_array"):
+    with pytest.raises(SchemaEnforcementError, match="vector_to_array") as err:
         enforce(df, Schema([ColSpec(Array(L), "v")]))
+    assert (err.value.rule, err.value.path, err.value.found) == ("wrong_type", "v", "pyspark.ml vector")
 
 
 def test_extra_column_arrow_cannot_carry(spark):
     df = spark.sql("SELECT 1L AS a, INTERVAL 1 YEAR AS iv")
     result = enforce(df, Schema([ColSpec(L, "a")]), mode="check")  # never read: fine
     assert result.ok and result.rows == 1
-    with pytest.raises(TypeMappingError, match=r"(?s)column .iv.*drop it"):
+    with pytest.raises(TypeMappingError, match=r"(?s)column .iv.*drop it") as err:
         enforce(df, Schema([ColSpec(L, "a")]), mode="split")  # quarantine rows would carry it
+    assert (err.value.rule, err.value.path) == ("wrong_type", "iv")
 
 
 @requires_variant
@@ -328,3 +392,76 @@ def test_any_column_name_goes_through_every_mode(spark, name):
         assert result.counts.by_rule == {(first, "null_in_required"): 1}
         check = enforce(df, schema, mode="check")
         assert (check.rows, check.invalid_rows, check.violations[0]["path"]) == (2, 1, first)
+
+
+def test_timestamp_ntz_and_date_accepted_for_datetime(spark):
+    ts = dt.datetime(2020, 1, 2, 3, 4, 5, 6)
+    df = spark.createDataFrame([(ts, ts, dt.date(2020, 1, 2))], "ntz timestamp_ntz, ltz timestamp, d date")
+    schema = Schema([ColSpec(DataType.datetime, n) for n in ("ntz", "ltz", "d")])
+    result = enforce(df, schema)
+    assert dict(result.valid.dtypes) == {"ntz": "timestamp", "ltz": "timestamp", "d": "timestamp"}
+    assert tuple(result.valid.collect()[0]) == (ts, ts, dt.datetime(2020, 1, 2))  # session time zone UTC
+    assert result.counts.as_dict()["valid"] == 1
+    local = validate_schema(pandas_frame(spark, "ntz timestamp_ntz, d date", [(ts, dt.date(2020, 1, 2))]),
+                            Schema([ColSpec(DataType.datetime, "ntz"), ColSpec(DataType.datetime, "d")]))
+    assert local.iloc[0].tolist() == [pd.Timestamp(ts), pd.Timestamp("2020-01-02")]
+
+
+def test_char_and_varchar_columns_accepted_for_string(spark, tmp_path):
+    """Spark reads CHAR(n)/VARCHAR(n) table columns as strings (CHAR padded to n)."""
+    table = f"cv_{tmp_path.name.replace('-', '_')}"
+    spark.sql(f"CREATE TABLE {table} (c CHAR(5), v VARCHAR(5)) USING parquet LOCATION '{tmp_path / 't'}'")
+    try:
+        spark.sql(f"INSERT INTO {table} VALUES ('ab', 'cd'), (NULL, 'e')")
+        df = spark.table(table)
+        result = enforce(df, Schema([ColSpec(S, "c"), ColSpec(S, "v")]))
+        assert dict(result.valid.dtypes) == {"c": "string", "v": "string"}
+        assert [tuple(r) for r in result.valid.collect()] == [("ab   ", "cd")]
+        assert result.counts.by_rule == {("c", "null_in_required"): 1}
+        assert enforce(df, Schema([ColSpec(S, "v")]), mode="check").ok
+    finally:
+        spark.sql(f"DROP TABLE IF EXISTS {table}")
+
+
+def _plan_warnings(fn):
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        result = fn()
+    return result, [str(w.message) for w in seen if issubclass(w.category, PlanWarning)]
+
+
+@pytest.mark.parametrize("compat", ["strict", "mlflow"])
+def test_wide_decimal_against_double(spark, compat):
+    values = [WIDE, decimal.Decimal("1.500"), decimal.Decimal("-4810197277465.976")]
+    df = spark.createDataFrame([(v,) for v in values], "d decimal(38,3)")
+    schema = Schema([ColSpec(D, "d")])
+    result, issued = _plan_warnings(lambda: enforce(df, schema, compat=compat))
+    assert len(issued) == 1 and issued == result.warnings  # warned when planned, and kept on the result
+    assert "column 'd'" in issued[0] and "15 significant digits" in issued[0]
+    pdf = pandas_frame(spark, "d decimal(38,3)", [(v,) for v in values])
+    if compat == "strict":
+        assert "refused per row" in issued[0]
+        (bad,) = result.quarantine.collect()
+        assert [(v["rule"], v["path"], v["value"]) for v in bad["_violations"]] == [("unsafe_cast", "d", str(WIDE))]
+        assert sorted(r["d"] for r in result.valid.collect()) == sorted(float(v) for v in values[1:])
+        with pytest.raises(SchemaEnforcementError) as err, warnings.catch_warnings():
+            warnings.simplefilter("ignore", PlanWarning)
+            validate_schema(pdf, schema)
+        assert (err.value.rule, err.value.path, err.value.value) == ("unsafe_cast", "d", str(WIDE))
+    else:  # MLflow's decision: every decimal converts, rounded
+        assert "MLflow" in issued[0]
+        assert sorted(r["d"] for r in result.valid.collect()) == sorted(float(v) for v in values)
+        assert result.counts.quarantined == 0
+        local, local_issued = _plan_warnings(lambda: validate_schema(pdf, schema, compat="mlflow"))
+        assert local["d"].tolist() == [float(v) for v in values] and local_issued == issued
+        assert mlflow_error(df.toPandas(), schema) is None
+
+
+def test_narrow_decimal_widens_to_double_without_warning(spark):
+    df = spark.createDataFrame([(decimal.Decimal("12345678.91"),), (decimal.Decimal("0.03"),)], "d decimal(10,2)")
+    result, issued = _plan_warnings(lambda: enforce(df, Schema([ColSpec(D, "d")])))
+    assert issued == [] and result.warnings == []
+    assert [r["d"] for r in result.valid.collect()] == [12345678.91, 0.03]
+    assert result.counts.quarantined == 0
+    check, issued = _plan_warnings(lambda: enforce(df, Schema([ColSpec(D, "d")]), mode="check"))
+    assert issued == [] and check.warnings == [] and check.ok
