@@ -192,14 +192,21 @@ def _observation_result(observation: Any, session: Any) -> dict[str, Any] | None
 class _TaggedCounter:
     """``engine="arrow"``: one observation over the tagged frame, which every output is a filter of."""
 
-    def __init__(self, tagged: Any, observation: Any, keys: list[tuple[str, str]], column: str) -> None:
-        self.tagged, self.observation, self.keys, self.column = tagged, observation, keys, column
+    def __init__(self, source: Any, tagged: Any, observation: Any, keys: list[tuple[str, str]], column: str) -> None:
+        self.source, self.tagged, self.observation, self.keys, self.column = source, tagged, observation, keys, column
         self.arrow_rows: int | None = None
+        self._rows: int | None = None
+
+    def input_rows(self) -> int:
+        if self._rows is None:
+            self._rows = int(self.source.count())
+        return self._rows
 
     def observed(self) -> bool:
         return _observation_result(self.observation, self.tagged.sparkSession) is not None
 
-    def counts(self, rows: int) -> Counts:
+    def counts(self) -> Counts:
+        rows = self.input_rows()
         metrics = _observation_result(self.observation, self.tagged.sparkSession)
         counts = None if metrics is None else _counts_from(rows, metrics, self.keys)
         if counts is None or counts.valid + counts.quarantined != rows:
@@ -220,16 +227,32 @@ class _BranchCounter:
 
     ``valid`` is the clean rows, plus the suspect rows the kernels cleared when the native flag is only a
     superset (else the valid output does not read the suspect rows at all); ``quarantined`` is the
-    suspect rows with violations. Each observation comes from the first action over its branch; a branch
-    no action covered fully is counted by one pass of its own.
+    suspect rows with violations. One native pass counts the input's rows and flagged rows; each branch's
+    observation (filled by the first action over it) is used only when it matches that count, so a
+    partial action (``show``, ``limit``) or one that ran a branch twice (a sort's sampling pass) is never
+    believed: that branch is counted again by a pass of its own.
     """
 
-    def __init__(self, flagged: Any, clean: Any, clean_obs: Any, suspects: Any, suspect_obs: Any,
+    def __init__(self, flagged: Any, flag: str, clean: Any, clean_obs: Any, suspects: Any, suspect_obs: Any,
                  keys: list[tuple[str, str]], column: str, valid_reads_suspects: bool) -> None:
-        self.flagged, self.clean, self.clean_obs = flagged, clean, clean_obs
+        self.flagged, self.flag, self.clean, self.clean_obs = flagged, flag, clean, clean_obs
         self.suspects, self.suspect_obs = suspects, suspect_obs
         self.keys, self.column, self.valid_reads_suspects = keys, column, valid_reads_suspects
         self.arrow_rows: int | None = None
+        self._native: tuple[int, int] | None = None
+
+    def native_counts(self) -> tuple[int, int]:
+        """(input rows, flagged rows), counted natively in one pass."""
+        if self._native is None:
+            from pyspark.sql import functions as F
+
+            row = self.flagged.agg(F.count(F.lit(1)).alias("rows"),
+                                   F.count(F.when(col(self.flag), 1)).alias("flagged")).collect()[0]
+            self._native = (int(row["rows"]), int(row["flagged"]))
+        return self._native
+
+    def input_rows(self) -> int:
+        return self.native_counts()[0]
 
     def _observed(self) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
         session = self.clean.sparkSession
@@ -238,27 +261,19 @@ class _BranchCounter:
     def observed(self) -> bool:
         return any(m is not None for m in self._observed())
 
-    def _total(self, clean: int, suspect: Counts) -> Counts:
-        valid = clean + (suspect.valid if self.valid_reads_suspects else 0)
-        return Counts(suspect.rows, valid, suspect.quarantined, suspect.by_rule)
-
-    def counts(self, rows: int) -> Counts:
+    def counts(self) -> Counts:
+        rows, flagged = self.native_counts()
         clean_m, suspect_m = self._observed()
         clean = None if clean_m is None else int(clean_m.get("rows") or 0)
-        suspect = None if suspect_m is None else _counts_from(rows, suspect_m, self.keys)
-        if clean is not None and suspect is not None:
-            total = self._total(clean, suspect)
-            if total.valid + total.quarantined == rows:
-                self.arrow_rows = suspect.valid + suspect.quarantined
-                return total
-            clean = suspect = None  # a partial first action on one branch: count both again
-        if clean is None:
+        if clean != rows - flagged:
             clean = int(self.clean.count())
-        if suspect is None:
+        suspect = None if suspect_m is None else _counts_from(rows, suspect_m, self.keys)
+        if suspect is None or suspect.valid + suspect.quarantined != flagged:
             suspect = _counts_from(rows, self.suspects.agg(*_metrics(self.column, self.keys)).collect()[0].asDict(),
                                    self.keys)
         self.arrow_rows = suspect.valid + suspect.quarantined
-        return self._total(clean, suspect)
+        valid = clean + (suspect.valid if self.valid_reads_suspects else 0)
+        return Counts(rows, valid, suspect.quarantined, suspect.by_rule)
 
     def persist(self, storage_level: Any) -> None:
         _persist(self.flagged, storage_level)  # the input and its flag: computed once for both outputs
@@ -305,8 +320,7 @@ class SplitResult:
     engine: str = "auto"
     _native: NativeCheck | None = field(default=None, repr=False)
     _counts: Counts | None = None
-    _input_rows: int | None = None
-    #: how the counts were obtained: "observation" (the first action saw every row) or "counting_pass"
+    #: how the counts were obtained: "observation" (the first actions saw every row) or "counting_pass"
     counts_source: str | None = None
 
     @property
@@ -333,9 +347,7 @@ class SplitResult:
 
     def input_rows(self) -> int:
         """The rows of the input, counted natively (no Python): the reference the outputs are checked against."""
-        if self._input_rows is None:
-            self._input_rows = int(self.source.count())
-        return self._input_rows
+        return self._counter.input_rows()
 
     def run(self) -> Counts:
         """The counts, running the one pass they need if no action ran yet (same as :attr:`counts`)."""
@@ -347,13 +359,14 @@ class SplitResult:
 
         ``rows`` is a native count of the input; ``valid`` and ``quarantined`` are counted on their own on
         the outputs' rows. They come from the observations filled by the first action over the outputs
-        when that action saw every row (valid + quarantined = rows); after a partial first action
-        (``show``, ``take``, ``limit``), or for an output no action read yet, from one counting pass
-        (which reads the persisted rows, if persisted). A count that still does not add up raises
+        when that action saw every row exactly once (``engine="arrow"``: valid + quarantined = rows;
+        ``engine="auto"``: each branch matches the native count of its rows); after a partial first
+        action (``show``, ``take``, ``limit``), or for an output no action read yet, from one counting
+        pass (which reads the persisted rows, if persisted). A count that still does not add up raises
         :class:`~spark_signature.errors.CountMismatchError`.
         """
         if self._counts is None:
-            self._counts = self._counter.counts(self.input_rows()).verify()
+            self._counts = self._counter.counts().verify()
         return self._counts
 
     def explain(self) -> ExplainedPlan:
@@ -594,8 +607,8 @@ def _split(df: Any, plan: Plan, native: NativeCheck, keep: Sequence[str], column
     v = col(column)
     valid = tagged.where(v.isNull()).select(*converted_columns(plan, keep))
     quarantine = tagged.where(v.isNotNull())
-    return SplitResult(tagged, valid, quarantine, plan, column, df, _TaggedCounter(tagged, observation, keys, column),
-                       engine="arrow", _native=native)
+    counter = _TaggedCounter(df, tagged, observation, keys, column)
+    return SplitResult(tagged, valid, quarantine, plan, column, df, counter, engine="arrow", _native=native)
 
 
 def _split_auto(df: Any, plan: Plan, native: NativeCheck, keep: Sequence[str], column: str) -> SplitResult:
@@ -623,7 +636,7 @@ def _split_auto(df: Any, plan: Plan, native: NativeCheck, keep: Sequence[str], c
         valid = valid.union(suspects.where(v.isNull()).select(*converted))
     quarantine = suspects.where(v.isNotNull())
     tagged = clean.select("*", F.lit(None).cast(_spark_violations_type()).alias(column)).union(suspects)
-    counter = _BranchCounter(flagged, clean, clean_obs, suspects, suspect_obs, keys, column,
+    counter = _BranchCounter(flagged, flag, clean, clean_obs, suspects, suspect_obs, keys, column,
                              valid_reads_suspects=not native.exact)
     return SplitResult(tagged, valid, quarantine, plan, column, df, counter, engine="auto", _native=native)
 
