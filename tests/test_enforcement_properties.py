@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from spark_signature import Array, ColSpec, DataType, Object, Property, Schema
 from spark_signature.enforcement.local import find_violations
-from spark_signature.enforcement.spark import enforce
+from spark_signature.enforcement.spark import ENGINES, enforce
 from spark_signature.spark_types import to_spark_schema
 
 SCALARS = {
@@ -155,15 +155,16 @@ def _all_nullable(struct):
     return relax(struct)
 
 
+@pytest.mark.parametrize("engine", ENGINES)
 @pytest.mark.parametrize("compat", ["strict", "mlflow"])
-def test_valid_plus_quarantined_is_input(spark, compat):
+def test_valid_plus_quarantined_is_input(spark, compat, engine):
     df = spark.range(5000).selectExpr(
         "IF(id % 7 = 0, NULL, id) AS a", "IF(id % 11 = 0, NULL, CAST(id AS double)) AS b",
         "IF(id % 13 = 0, array(1, NULL), array(1, 2)) AS arr",
     ).repartition(4)
     schema = Schema([ColSpec(DataType.long, "a"), ColSpec(DataType.double, "b"),
                      ColSpec(Array(DataType.long), "arr")])
-    result = enforce(df, schema, compat=compat)
+    result = enforce(df, schema, compat=compat, engine=engine)
     counts = result.run()
     assert counts.rows == 5000
     assert result.valid.count() + result.quarantine.count() == 5000
