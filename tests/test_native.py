@@ -22,7 +22,8 @@ from typing import Any
 
 import numpy as np
 import pytest
-from chispa import assert_df_equality
+from chispa.rows_comparer import assert_basic_rows_equality
+from chispa.schema_comparer import assert_schema_equality
 from hypothesis import HealthCheck, find, given, settings
 from hypothesis import strategies as st
 from test_enforcement_cases import CASES
@@ -70,21 +71,36 @@ def test_bad_engine_is_a_config_error(spark):
 # ---- comparing the engines -------------------------------------------------------------------------
 
 
-def _by_rid(df):
-    return df.orderBy(RID)
+@dataclass
+class Split:
+    """One engine's split, collected once: valid rows, quarantine rows (by row id), counts."""
+
+    result: Any
+    valid: list
+    quarantine: list
+    counts: Any
 
 
-def assert_same_split(df, schema, compat="strict", **kwargs) -> Any:
+def _split(df, schema, compat, engine, **kwargs) -> Split:
+    result = enforce(df, schema, mode="split", compat=compat, keep_columns=[RID], engine=engine, **kwargs)
+    valid = sorted(result.valid.collect(), key=lambda r: r[RID])
+    quarantine = sorted(result.quarantine.collect(), key=lambda r: r[RID])
+    return Split(result, valid, quarantine, result.counts)
+
+
+def assert_same_split(df, schema, compat="strict", rows=None, **kwargs) -> tuple[Split, Split]:
     """split through both engines: the same valid rows, quarantine rows with the same violations, the same
-    counts. Returns the ``auto`` result."""
-    results = {e: enforce(df, schema, mode="split", compat=compat, keep_columns=[RID], engine=e, **kwargs)
-               for e in ENGINES}
-    auto, arrow = results["auto"], results["arrow"]
-    assert_df_equality(auto.valid, arrow.valid, transforms=[_by_rid])
-    assert_df_equality(auto.quarantine, arrow.quarantine, transforms=[_by_rid])
+    counts, the same schemas (chispa's comparers: the diff is the message). Each output is collected once,
+    and the counts come from those actions' observations (plus the native counting pass)."""
+    auto, arrow = (_split(df, schema, compat, e, **kwargs) for e in ENGINES)
+    for name in ("valid", "quarantine"):
+        assert_schema_equality(getattr(auto.result, name).schema, getattr(arrow.result, name).schema)
+        assert_basic_rows_equality(getattr(auto, name), getattr(arrow, name))
     assert auto.counts == arrow.counts
-    assert auto.counts.valid + auto.counts.quarantined == auto.counts.rows == df.count()
-    return auto
+    rows = df.count() if rows is None else rows
+    assert (auto.counts.rows, auto.counts.valid, auto.counts.quarantined) == (
+        rows, len(auto.valid), len(auto.quarantine))
+    return auto, arrow
 
 
 def assert_same_check(df, schema, compat="strict") -> None:
@@ -102,14 +118,15 @@ def assert_same_check(df, schema, compat="strict") -> None:
 
 
 def _case_frame(spark, ddl, rows):
-    return spark.createDataFrame([(*r, i) for i, r in enumerate(rows)], f"{ddl}, {RID} int").repartition(3)
+    df = spark.createDataFrame([(*r, i) for i, r in enumerate(rows)], f"{ddl}, {RID} int")
+    return df.repartition(3).localCheckpoint()  # 0-row and multi-row partitions, computed once
 
 
 @pytest.mark.parametrize(("ddl", "rows", "schema", "compat", "expected"), CASES)
 def test_engines_agree_on_the_shared_cases(spark, ddl, rows, schema, compat, expected):
     df = _case_frame(spark, ddl, rows)
-    auto = assert_same_split(df, schema, compat)
-    assert {(r[RID], v["path"], v["rule"]) for r in auto.quarantine.collect() for v in r["_violations"]} == expected
+    auto, _ = assert_same_split(df, schema, compat, rows=len(rows))
+    assert {(r[RID], v["path"], v["rule"]) for r in auto.quarantine for v in r["_violations"]} == expected
     assert_same_check(df, schema, compat)
 
 
@@ -470,17 +487,17 @@ def plant_one(gen: Generated, rnd) -> tuple[int, str, Rule] | None:
 
 
 def _frame(spark, gen: Generated):
-    # 4 partitions for at most 6 rows: multi-row and empty partitions
-    return spark.createDataFrame(gen.rows, gen.spark_schema(), verifySchema=False).repartition(4)
+    # 4 partitions for at most 6 rows: multi-row and empty partitions; checkpointed so that every job of
+    # an example reads the same partitions without shuffling again
+    return spark.createDataFrame(gen.rows, gen.spark_schema(), verifySchema=False).repartition(4).localCheckpoint()
 
 
-def assert_flag_covers_the_quarantine(df, schema, compat) -> None:
-    """The native flag is true on every row the kernels quarantine, and exactly there when it says exact."""
+def assert_flag_covers_the_quarantine(df, schema, compat, quarantined: set) -> None:
+    """The native flag is true on every row the kernels quarantined (``quarantined``: their row ids), and
+    exactly there when it says it is exact."""
     plan = plan_for(df, schema, compat)
     compiled = compile_plan(plan)
     flagged = {r[RID]: r["s"] for r in df.select(RID, compiled.suspect.alias("s")).collect()}
-    arrow = enforce(df, schema, compat=compat, engine="arrow", keep_columns=[RID])
-    quarantined = {r[RID] for r in arrow.quarantine.select(RID).collect()}
     missed = {i for i in quarantined if not flagged[i]}
     assert not missed, f"the native flag is false on quarantined rows {missed}"
     assert all(isinstance(s, bool) for s in flagged.values())  # never null
@@ -501,11 +518,11 @@ def _run_one(spark, gen: Generated, planted: tuple | None) -> None:
     schema = gen.schema()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", PlanWarning)  # the wide decimal's warning: expected here
-        auto = assert_same_split(df, schema, gen.compat.value)
-        found = {(r[RID], v["path"], v["rule"]) for r in auto.quarantine.collect() for v in r["_violations"]}
+        _, arrow = assert_same_split(df, schema, gen.compat.value, rows=len(gen.rows))
+        found = {(r[RID], v["path"], v["rule"]) for r in arrow.quarantine for v in r["_violations"]}
         expected = set() if planted is None else {(planted[0], planted[1], planted[2].value)}
         assert found == expected
-        assert_flag_covers_the_quarantine(df, schema, gen.compat.value)
+        assert_flag_covers_the_quarantine(df, schema, gen.compat.value, {r[RID] for r in arrow.quarantine})
 
 
 @PROPERTY
@@ -647,12 +664,12 @@ def test_conservative_flag_keeps_the_rows_the_kernels_clear(spark):
     df = spark.createDataFrame(rows, f"d decimal(38,3), {RID} int").repartition(2)
     schema = Schema([ColSpec(D.double, "d")])
     with pytest.warns(Warning, match="more than 15 significant digits"):
-        auto = assert_same_split(df, schema)
-    assert sorted(r[RID] for r in auto.valid.collect()) == [0, 2]
-    assert {(r[RID], v["rule"]) for r in auto.quarantine.collect() for v in r["_violations"]} == {
+        auto, _ = assert_same_split(df, schema)
+    assert [r[RID] for r in auto.valid] == [0, 2]
+    assert {(r[RID], v["rule"]) for r in auto.quarantine for v in r["_violations"]} == {
         (1, "unsafe_cast"), (3, "null_in_required")}
-    assert auto.explain().exact is False
-    assert auto.counts.valid == 2 and auto.explain().arrow_rows == 3  # 2**60, the bad value, the null
+    assert auto.result.explain().exact is False
+    assert auto.counts.valid == 2 and auto.result.explain().arrow_rows == 3  # 2**60, the bad value, the null
 
 
 def test_unnamed_schema_and_odd_column_names(spark):
@@ -664,8 +681,9 @@ def test_unnamed_schema_and_odd_column_names(spark):
 def test_input_column_named_like_the_flag(spark):
     ddl = f"a bigint, _spark_signature_suspect boolean, {RID} int"
     df = spark.createDataFrame([(1, True, 0), (None, False, 1)], ddl)
-    auto = assert_same_split(df, Schema([ColSpec(D.long, "a")]))
-    assert auto.quarantine.columns == ["a", "_spark_signature_suspect", RID, "_violations"]
+    auto, _ = assert_same_split(df, Schema([ColSpec(D.long, "a")]))
+    assert auto.result.quarantine.columns == ["a", "_spark_signature_suspect", RID, "_violations"]
+    assert [r["_spark_signature_suspect"] for r in auto.quarantine] == [False]
 
 
 # ---- explain() --------------------------------------------------------------------------------------

@@ -452,6 +452,18 @@ def _summarize_batches(plan: Plan, stop_at_first: bool):
     return run
 
 
+def _map_in_arrow(df: Any, fn: Any, schema: Any) -> Any:
+    """``df.mapInArrow(fn, schema)`` for any column names: PySpark's ``mapInArrow`` looks each input column up
+    by its unquoted name, which fails for a name with a dot (``a.b``), so the columns travel under positional
+    names and ``fn`` gets each batch back under the real ones (a rename, no copy)."""
+    names = list(df.columns)
+
+    def run(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        return fn(pa.RecordBatch.from_arrays(b.columns, names=names) for b in batches)
+
+    return df.toDF(*[f"_c{i}" for i in range(len(names))]).mapInArrow(run, schema)
+
+
 def _summary_spark_schema() -> Any:
     from pyspark.sql import types as T
 
@@ -603,7 +615,7 @@ def _split(df: Any, plan: Plan, native: NativeCheck, keep: Sequence[str], column
     out_schema = _tagged_schema(df, column)
     keys = [(c, r.value) for c, r in plan.rules_by_column()]
     observation = Observation()
-    tagged = df.mapInArrow(_tag_batches(plan, column), out_schema).observe(observation, *_metrics(column, keys))
+    tagged = _map_in_arrow(df, _tag_batches(plan, column), out_schema).observe(observation, *_metrics(column, keys))
     v = col(column)
     valid = tagged.where(v.isNull()).select(*converted_columns(plan, keep))
     quarantine = tagged.where(v.isNotNull())
@@ -627,7 +639,7 @@ def _split_auto(df: Any, plan: Plan, native: NativeCheck, keep: Sequence[str], c
     flagged = df.select("*", native.suspect.alias(flag))
     clean_obs, suspect_obs = Observation(), Observation()
     clean = flagged.where(~col(flag)).drop(flag).observe(clean_obs, F.count(F.lit(1)).alias("rows"))
-    suspects = (flagged.where(col(flag)).drop(flag).mapInArrow(_tag_batches(plan, column), out_schema)
+    suspects = (_map_in_arrow(flagged.where(col(flag)).drop(flag), _tag_batches(plan, column), out_schema)
                 .observe(suspect_obs, *_metrics(column, keys)))
     v = col(column)
     converted = converted_columns(plan, keep)
@@ -656,7 +668,7 @@ def _check(df: Any, plan: Plan, native: NativeCheck, *, stop_at_first: bool) -> 
     """``engine="arrow"``: every row of the columns the plan reads through the kernels."""
     # Only the columns the plan reads travel to Python: a counts-only pass needs nothing else.
     needed = df.select(*[col(c.source) for c in plan.columns])
-    records = needed.mapInArrow(_summarize_batches(plan, stop_at_first), _summary_spark_schema()).collect()
+    records = _map_in_arrow(needed, _summarize_batches(plan, stop_at_first), _summary_spark_schema()).collect()
     rows = sum(r["rows"] for r in records if r["column"] is None)
     return _check_result(records, rows, plan, native, "arrow")
 
@@ -671,8 +683,8 @@ def _check_auto(df: Any, plan: Plan, native: NativeCheck, *, stop_at_first: bool
     observation = Observation()
     flagged = (df.select(*[col(n) for n in names], native.suspect.alias(flag))
                .observe(observation, F.count(F.lit(1)).alias("rows")))
-    records = (flagged.where(col(flag)).drop(flag)
-               .mapInArrow(_summarize_batches(plan, stop_at_first), _summary_spark_schema()).collect())
+    records = _map_in_arrow(flagged.where(col(flag)).drop(flag), _summarize_batches(plan, stop_at_first),
+                            _summary_spark_schema()).collect()
     metrics = _observation_result(observation, df.sparkSession)
     rows = int(metrics["rows"]) if metrics is not None else int(df.count())
     return _check_result(records, rows, plan, native, "auto")
