@@ -748,3 +748,13 @@ def test_arrow_types_of_the_generated_scalars_are_the_declared_found_kinds(spark
     for s in SCALARS:
         arrow = spark_arrow_schema(T.StructType([T.StructField("x", s.spark_type())])).field(0).type
         assert classify(arrow, spark=True) is s.found, s
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_optional_vector_null_is_valid_and_stays_null(spark, engine):
+    """vector_to_array refuses a null: the conversion must skip it (both engines convert natively)."""
+    from pyspark.ml.linalg import Vectors
+
+    df = spark.createDataFrame([(Vectors.dense([1.0]), 0), (None, 1)], ["v", RID])
+    result = enforce(df, Schema([ColSpec(SparkMLVector(), "v", required=False)]), keep_columns=[RID], engine=engine)
+    assert sorted((r[RID], r["v"]) for r in result.valid.collect()) == [(0, [1.0]), (1, None)]

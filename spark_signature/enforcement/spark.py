@@ -141,7 +141,7 @@ def spark_conversion(node: Node, c: Any) -> Any:
     if isinstance(node, VectorNode):
         from pyspark.ml.functions import vector_to_array
 
-        return vector_to_array(c)
+        return F.when(c.isNotNull(), vector_to_array(c))  # it refuses a null (an optional column's null)
     if isinstance(node, ScalarNode):
         return c.cast(to_spark_type(node.spec))
     if isinstance(node, ListNode):
