@@ -195,6 +195,7 @@ class _TaggedCounter:
     def __init__(self, source: Any, tagged: Any, observation: Any, keys: list[tuple[str, str]], column: str) -> None:
         self.source, self.tagged, self.observation, self.keys, self.column = source, tagged, observation, keys, column
         self.arrow_rows: int | None = None
+        self.source_kind: str | None = None  # "observation" or "counting_pass"
         self._rows: int | None = None
 
     def input_rows(self) -> int:
@@ -209,9 +210,11 @@ class _TaggedCounter:
         rows = self.input_rows()
         metrics = _observation_result(self.observation, self.tagged.sparkSession)
         counts = None if metrics is None else _counts_from(rows, metrics, self.keys)
+        self.source_kind = "observation"
         if counts is None or counts.valid + counts.quarantined != rows:
             counts = _counts_from(rows, self.tagged.agg(*_metrics(self.column, self.keys)).collect()[0].asDict(),
                                   self.keys)
+            self.source_kind = "counting_pass"
         self.arrow_rows = counts.valid + counts.quarantined
         return counts
 
@@ -239,6 +242,7 @@ class _BranchCounter:
         self.suspects, self.suspect_obs = suspects, suspect_obs
         self.keys, self.column, self.valid_reads_suspects = keys, column, valid_reads_suspects
         self.arrow_rows: int | None = None
+        self.source_kind: str | None = None  # "observation" (both branches) or "counting_pass" (any branch)
         self._native: tuple[int, int] | None = None
 
     def native_counts(self) -> tuple[int, int]:
@@ -265,12 +269,15 @@ class _BranchCounter:
         rows, flagged = self.native_counts()
         clean_m, suspect_m = self._observed()
         clean = None if clean_m is None else int(clean_m.get("rows") or 0)
+        self.source_kind = "observation"
         if clean != rows - flagged:
-            clean = int(self.clean.count())
+            clean = int(self.clean.count())  # native: the clean rows never enter Python
+            self.source_kind = "counting_pass"
         suspect = None if suspect_m is None else _counts_from(rows, suspect_m, self.keys)
         if suspect is None or suspect.valid + suspect.quarantined != flagged:
             suspect = _counts_from(rows, self.suspects.agg(*_metrics(self.column, self.keys)).collect()[0].asDict(),
                                    self.keys)
+            self.source_kind = "counting_pass"
         self.arrow_rows = suspect.valid + suspect.quarantined
         valid = clean + (suspect.valid if self.valid_reads_suspects else 0)
         return Counts(rows, valid, suspect.quarantined, suspect.by_rule)
@@ -320,7 +327,9 @@ class SplitResult:
     engine: str = "auto"
     _native: NativeCheck | None = field(default=None, repr=False)
     _counts: Counts | None = None
-    #: how the counts were obtained: "observation" (the first actions saw every row) or "counting_pass"
+    #: how the counts were obtained: "observation" (the first actions over the outputs saw every row) or
+    #: "counting_pass" (a pass counted what they had not; with engine="auto" writing only ``valid`` leaves
+    #: the flagged rows to such a pass, the only one they make through the Arrow kernels)
     counts_source: str | None = None
 
     @property
@@ -367,6 +376,7 @@ class SplitResult:
         """
         if self._counts is None:
             self._counts = self._counter.counts().verify()
+            self.counts_source = self._counter.source_kind
         return self._counts
 
     def explain(self) -> ExplainedPlan:
