@@ -102,8 +102,8 @@ def test_counts_verify_is_a_real_check():
         Counts(10, 6, 3).verify()
 
 
-@pytest.mark.parametrize("engine", ["auto", "arrow"])
-def test_rows_lost_by_the_tagging_pass_are_detected(spark, monkeypatch, engine):
+@pytest.mark.parametrize("engine_name", ["auto", "arrow"])
+def test_rows_lost_by_the_tagging_pass_are_detected(spark, monkeypatch, engine_name):
     """If the Python pass dropped rows, valid + quarantined < the natively counted input: an error, not a
     silently smaller output."""
     import spark_signature.enforcement.spark as engine
@@ -121,6 +121,6 @@ def test_rows_lost_by_the_tagging_pass_are_detected(spark, monkeypatch, engine):
 
     monkeypatch.setattr(engine, "_tag_batches", dropping)
     df = spark.range(100).selectExpr("IF(id % 10 = 0, NULL, id) AS a").repartition(2)  # auto: 10 through Python
-    result = enforce(df, Schema([ColSpec(DataType.long, "a")]), engine=engine)
+    result = enforce(df, Schema([ColSpec(DataType.long, "a")]), engine=engine_name)
     with pytest.raises(CountMismatchError):
         result.counts  # noqa: B018
