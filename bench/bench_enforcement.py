@@ -1,32 +1,41 @@
 """Enforcement benchmark: every variant in one run of one script, on local[2], warm-up then median of --runs.
 
     .venv/bin/python bench/bench_enforcement.py --rows 5000000 --runs 3
-    .venv/bin/python bench/bench_enforcement.py --rows 20000000 --variants scan,identity_arrow,split,check
+    .venv/bin/python bench/bench_enforcement.py --rows 20000000 --compare bench/results/enforcement-5000000.json
+    .venv/bin/python bench/bench_enforcement.py --rows 5000000 --variants scan,identity_arrow,split_arrow,mlflow_full
     .venv/bin/python bench/bench_enforcement.py --rows 5000000 --profile      # cProfile of the batch kernel
 
-Variants (all read the same Parquet table from ``bench/gen_data.py``; every one ends in an action):
+Tables (generated once with ``bench/gen_data.py``, reused): the 14-column table at ``--rows`` with 0.1% bad
+rows (``bench/data/enf-<rows>``), the same clean (``-bad0.0``) and with 10% bad rows (``-bad0.1``), and the
+wide table (``--wide-rows`` 500,000 x ``--wide-cols`` 200 required doubles, 0.05% nulls per column). A
+variant name ends in its table's suffix (``_clean``, ``_bad10``, ``_wide``; none: the main table). Every
+variant ends in an action and checks its counts against the generator's exact counts (``ok`` in the JSON).
 
-* ``scan``            ``df.write.format("noop")``: the floor.
-* ``identity_arrow``  ``df.mapInArrow(lambda it: it, df.schema)`` to noop: the cost of the Arrow round trip.
-* ``split``           ``enforce(df, schema, mode="split")`` then ``result.run()`` (``tagged`` written once to
-                      noop, counts from the same action through ``observe``). Verified: valid + quarantined
-                      == rows, quarantined == generated bad rows, per-rule counts == generated per kind.
-* ``check``           ``enforce(df, schema, mode="check")``: counts only, no rows back through Python.
-* ``native_sql``      one ``agg`` of ``count_if`` (nulls in required columns, ``c_flag NOT IN (0, 1)``,
-                      ``exists(c_arr, x -> x IS NULL)``, ``c_struct.a IS NULL``): the same checks in Catalyst.
-* ``mlflow_full``     ``mapInPandas`` calling ``mlflow.models.validate_schema`` on every batch, written to
-                      noop. MLflow raises on a batch with any bad row (nulls in int columns, a long outside
-                      {0, 1} against double) and at 0.1% bad rows nearly every batch has one, so a "catch and go
-                      on" run would stop each batch at its first bad column and measure almost nothing. It
-                      therefore runs on the **clean subset** (``df.where(NOT bad)``, same predicate as
-                      ``native_sql``); a batch error is counted and must be zero.
-* ``identity_pandas`` (diagnostic, not run by default) ``mapInPandas`` identity on the same clean subset:
-                      splits ``mlflow_full`` into pandas conversion and MLflow's own checks.
+* ``scan``               ``df.write.format("noop")``: the floor.
+* ``identity_arrow``     ``df.mapInArrow(lambda it: it, df.schema)`` to noop: the cost of the Arrow round trip.
+* ``native_sql``         one ``agg`` of ``count_if`` (nulls in required columns, ``c_flag NOT IN (0, 1)``,
+                         ``exists(c_arr, x -> x IS NULL)``, ``c_struct.a IS NULL``): the same checks in Catalyst.
+* ``check``              ``enforce(df, schema, mode="check")`` (``engine="auto"``: native flag, Arrow on the
+                         flagged rows); ``check_arrow``: ``engine="arrow"`` (every row through the kernels).
+* ``fail_fast``          ``enforce(mode="fail_fast")`` on the clean table (``fail_fast_clean``; it must not raise).
+* ``native_projection``  the valid rows written natively: ``where(NOT bad_row)`` + the engine's own casts
+                         (``converted_columns``), to noop: the reference of ``split_valid``.
+* ``split_valid``        ``enforce(mode="split")``, ``valid`` written to noop (``split_valid_arrow``: engine arrow).
+* ``split``              ``enforce(mode="split")`` then ``result.run()`` (the counts; ``split_arrow``: engine arrow,
+                         where that is one pass of the tagged frame through the kernels).
+* ``split_both``         the pipeline: ``persist()``, write ``valid`` and ``quarantine``, read ``counts``.
+* ``mlflow_full``        (not in the default run: minutes) ``mapInPandas`` calling ``mlflow.models.validate_schema``
+                         on every batch, written to noop. MLflow raises on a batch with any bad row (nulls in int
+                         columns, a long outside {0, 1} against double) and at 0.1% bad rows nearly every batch has
+                         one, so it runs on the **clean subset** (``df.where(NOT bad)``); a batch error must be zero.
+* ``identity_pandas`` (diagnostic) ``mapInPandas`` identity on the same clean subset.
 * ``split_no_observe`` (diagnostic) the split ``mapInArrow`` without the ``observe`` metrics.
-* ``proto_*``         prototypes of proposed engine changes, built from the engine's own pieces (see the
-                      "Prototypes" section below and bench/README.md): ``proto_split_guarded`` (metrics only
-                      evaluated on quarantined rows), ``proto_check_project`` (only columns with a rule go to
-                      Python), ``proto_check_prefilter`` (a native suspect-row predicate, exact checks on those).
+* ``proto_check_project`` prototype: only columns with a rule go to Python (engine arrow).
+
+Ratios (``TARGETS``): issue 14's targets (``check / native_sql`` and ``fail_fast_clean / native_sql_clean``
+<= 1.3, ``split_valid / native_projection`` <= 1.5, the same at 200 columns), measured ratios without a target
+(10% bad rows, auto vs arrow) and issue 4's. ``--compare`` puts another run's ratios next to these (do
+they grow from 5M to 20M rows?).
 
 Variants run round-robin (warm-up round, then ``--runs`` timed rounds) so that load from other processes
 hits all of them alike. Before each timed run the script waits (up to ``--load-wait`` s) for the 1-min load
@@ -55,6 +64,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -63,9 +73,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import gen_data  # bench/ is not a package: imported from the script's directory
 
 BENCH = Path(__file__).resolve().parent
-DEFAULT_VARIANTS = ["scan", "identity_arrow", "split", "check", "native_sql", "mlflow_full"]
-ALL_VARIANTS = [*DEFAULT_VARIANTS, "identity_pandas", "split_no_observe", "proto_split_guarded",
-                "proto_check_project", "proto_check_prefilter"]
+# What one run of the issue-14 benchmark measures (``--variants`` picks others; ``mlflow_full`` takes minutes).
+DEFAULT_VARIANTS = [
+    "scan", "identity_arrow", "native_sql", "check", "check_arrow", "native_sql_clean", "fail_fast_clean",
+    "native_projection", "split_valid", "split_valid_arrow", "split", "split_both",
+    "native_sql_bad10", "check_bad10", "check_arrow_bad10", "native_projection_bad10", "split_valid_bad10",
+    "identity_arrow_wide", "native_sql_wide", "check_wide", "check_arrow_wide", "native_projection_wide",
+    "split_valid_wide",
+]
+ALL_VARIANTS = [*DEFAULT_VARIANTS, "split_arrow", "mlflow_full", "identity_pandas", "split_no_observe",
+                "proto_check_project"]
 REQUIRED = ["c_byte", "c_short", "c_int", "c_long", "c_flag", "c_float", "c_bool", "c_ts", "c_date", "c_bin",
             "c_arr", "c_struct"]
 # The native predicate of "this row violates the signature", shared by native_sql and the clean subset.
@@ -73,9 +90,26 @@ BAD_ROW = " OR ".join(
     [*(f"{c} IS NULL" for c in REQUIRED), "c_flag NOT IN (0, 1)", "exists(c_arr, x -> x IS NULL)",
      "c_struct.a IS NULL"]
 )
-TARGETS = {  # ratio: (numerator, denominator, op, bound)
+# The tables (suffix of a variant name -> bad-row fraction of the 14-column table, or the wide table).
+BAD_FRACTIONS = {"": 0.001, "_clean": 0.0, "_bad10": 0.1}
+TARGETS = {  # ratio: (numerator, denominator, op, bound); op None: measured, no target
+    # issue 14: the native fast path
+    "check / native_sql": ("check", "native_sql", "<=", 1.3),
+    "fail_fast_clean / native_sql_clean": ("fail_fast_clean", "native_sql_clean", "<=", 1.3),
+    "split_valid / native_projection": ("split_valid", "native_projection", "<=", 1.5),
+    "check_wide / native_sql_wide": ("check_wide", "native_sql_wide", "<=", 1.3),
+    "split_valid_wide / native_projection_wide": ("split_valid_wide", "native_projection_wide", "<=", 1.5),
+    # the cost of the suspect path (10% bad rows) and what the Arrow engine costs for comparison
+    "check_bad10 / native_sql_bad10": ("check_bad10", "native_sql_bad10", None, None),
+    "split_valid_bad10 / native_projection_bad10": ("split_valid_bad10", "native_projection_bad10", None, None),
+    "check_arrow / check": ("check_arrow", "check", None, None),
+    "split_valid_arrow / split_valid": ("split_valid_arrow", "split_valid", None, None),
+    "check_arrow_bad10 / check_bad10": ("check_arrow_bad10", "check_bad10", None, None),
+    "check_arrow_wide / check_wide": ("check_arrow_wide", "check_wide", None, None),
+    "split_valid_wide / identity_arrow_wide": ("split_valid_wide", "identity_arrow_wide", None, None),
+    "split_both / native_projection": ("split_both", "native_projection", None, None),
+    # issue 4 (kept)
     "split / identity_arrow": ("split", "identity_arrow", "<=", 1.5),
-    "check / native_sql": ("check", "native_sql", "<=", 1.5),
     "check / scan": ("check", "scan", "<=", 2.0),
     "mlflow_full / split": ("mlflow_full", "split", ">=", 7.0),
     "mlflow_full / check": ("mlflow_full", "check", ">=", 7.0),
@@ -254,34 +288,119 @@ def _noop(df: Any) -> None:
     df.write.format("noop").mode("overwrite").save()
 
 
+@dataclass
+class Table:
+    """One benchmark table: its frame, the generator's exact counts, the signature, the native bad-row test."""
+
+    df: Any
+    meta: dict[str, Any]
+    schema: Any
+    bad_row: str  # native predicate: the row violates the signature
+    rule_aggs: dict[str, str]  # "column/rule" -> native count expression
+    path: Path
+    max_partition_bytes: int  # one Parquet file (one row group) per partition: even tasks for 2 cores
+
+    def expect(self) -> dict[str, int]:
+        return {k: v for k, v in sorted(self.meta["bad_by_kind"].items()) if v}
+
+    def describe(self) -> dict[str, Any]:
+        return {"rows": self.meta["rows"], "bad_rows": self.meta["bad_rows"], "cols": len(self.df.columns),
+                "partitions": self.df.rdd.getNumPartitions(), "path": str(self.path), "meta": self.meta}
+
+
+def _read(spark: Any, path: Path) -> tuple[Any, dict[str, Any], int]:
+    biggest = max(f.stat().st_size for f in path.glob("*.parquet"))
+    max_bytes = int(biggest * 1.3)
+    spark.conf.set("spark.sql.files.maxPartitionBytes", str(max_bytes))
+    return spark.read.parquet(str(path)), gen_data.read_meta(path), max_bytes
+
+
+def main_table(spark: Any, path: Path) -> Table:
+    """The 14-column table (any bad-row fraction)."""
+    df, meta, max_bytes = _read(spark, path)
+    aggs = {f"{c}/null_in_required": f"count_if({c} IS NULL)" for c in REQUIRED}
+    aggs.update({"c_flag/unsafe_cast": "count_if(c_flag NOT IN (0, 1))",
+                 "c_arr/null_in_required": "count_if(exists(c_arr, x -> x IS NULL))",
+                 "c_struct/null_in_required": "count_if(c_struct.a IS NULL)"})
+    return Table(df, meta, gen_data.signature(), BAD_ROW, aggs, path, max_bytes)
+
+
+def wide_table(spark: Any, path: Path) -> Table:
+    df, meta, max_bytes = _read(spark, path)
+    cols = [f"d{i}" for i in range(meta["cols"])]
+    return Table(df, meta, gen_data.wide_signature(meta["cols"]), " OR ".join(f"{c} IS NULL" for c in cols),
+                 {f"{c}/null_in_required": f"count_if({c} IS NULL)" for c in cols}, path, max_bytes)
+
+
+def table_suffix(variant: str) -> str:
+    """The table a variant reads: "" (the main table), "_clean", "_bad10" or "_wide"."""
+    return next((t for t in ("_clean", "_bad10", "_wide") if variant.endswith(t)), "")
+
+
 class Variants:
-    def __init__(self, spark: Any, df: Any, meta: dict[str, Any]) -> None:
+    """Every variant, by name; ``tables`` maps a name suffix ("", "_clean", "_bad10", "_wide") to its table."""
+
+    def __init__(self, spark: Any, tables: dict[str, Table]) -> None:
         self.spark = spark
-        self.df = df
-        self.meta = meta
+        self.tables = tables
+        main = tables.get("")
+        self.df = main.df if main else None
+        self.meta = main.meta if main else None
         self.schema = gen_data.signature()
         self.mlflow_schema = gen_data.mlflow_signature()
+
+    def get(self, name: str) -> Callable[[], dict[str, Any]]:
+        """The variant ``name``: a method, or ``<generic>_<table suffix>`` (e.g. ``check_wide``), run with its
+        table's partitioning (``spark.sql.files.maxPartitionBytes`` is read when a query is planned)."""
+        suffix = table_suffix(name)
+        table = self.tables[suffix]
+        base = name[: len(name) - len(suffix)]
+
+        def run() -> dict[str, Any]:
+            self.spark.conf.set("spark.sql.files.maxPartitionBytes", str(table.max_partition_bytes))
+            return getattr(self, f"_{base}")(table) if suffix else getattr(self, name)()
+
+        return run
+
+    # -- on the main table (0.1% bad rows) ---------------------------------------------------------
 
     def scan(self) -> dict[str, Any]:
         _noop(self.df)
         return {}
 
     def identity_arrow(self) -> dict[str, Any]:
-        df = self.df
-        _noop(df.mapInArrow(lambda it: it, df.schema))
-        return {}
+        return self._identity_arrow(self.tables[""])
 
-    def split(self) -> dict[str, Any]:
+    def split(self, engine: str = "auto") -> dict[str, Any]:
+        """``enforce(mode="split")`` then ``result.run()``: the counts (with ``auto``: one native counting pass
+        plus the Arrow pass over the flagged rows; with ``arrow``: the tagged frame through the kernels)."""
         from spark_signature import enforce
 
-        result = enforce(self.df, self.schema, mode="split")
+        result = enforce(self.df, self.schema, mode="split", engine=engine)
         counts = result.run()
         by_rule = {f"{c}/{r}": n for (c, r), n in sorted(counts.by_rule.items())}
         ok = (counts.valid + counts.quarantined == counts.rows == self.meta["rows"]
-              and counts.quarantined == self.meta["bad_rows"]
-              and by_rule == {k: v for k, v in sorted(self.meta["bad_by_kind"].items()) if v})
+              and counts.quarantined == self.meta["bad_rows"] and by_rule == self.tables[""].expect())
         return {"rows": counts.rows, "valid": counts.valid, "quarantined": counts.quarantined, "by_rule": by_rule,
                 "ok": ok}
+
+    def split_arrow(self) -> dict[str, Any]:
+        return self.split("arrow")
+
+    def split_both(self) -> dict[str, Any]:
+        """The pipeline: persist, write valid and quarantine (noop), read the counts, unpersist."""
+        from spark_signature import enforce
+
+        result = enforce(self.df, self.schema, mode="split").persist()
+        try:
+            _noop(result.valid)
+            _noop(result.quarantine)
+            counts = result.counts
+        finally:
+            result.unpersist()
+        ok = (counts.rows == self.meta["rows"] and counts.quarantined == self.meta["bad_rows"]
+              and counts.valid == self.meta["rows"] - self.meta["bad_rows"])
+        return {"rows": counts.rows, "valid": counts.valid, "quarantined": counts.quarantined, "ok": ok}
 
     def split_no_observe(self) -> dict[str, Any]:
         from pyspark.sql import types as T
@@ -294,47 +413,27 @@ class Variants:
         return {}
 
     def check(self) -> dict[str, Any]:
-        from spark_signature import enforce
+        return self._check(self.tables[""])
 
-        result = enforce(self.df, self.schema, mode="check")
-        by_rule = {f"{v['column']}/{v['rule']}": v["count"] for v in result.violations}
-        ok = (result.rows == self.meta["rows"] and result.invalid_rows == self.meta["bad_rows"]
-              and dict(sorted(by_rule.items())) == {k: v for k, v in sorted(self.meta["bad_by_kind"].items()) if v})
-        return {"rows": result.rows, "invalid_rows": result.invalid_rows, "by_rule": dict(sorted(by_rule.items())),
-                "ok": ok}
+    def check_arrow(self) -> dict[str, Any]:
+        return self._check_arrow(self.tables[""])
 
     def native_sql(self) -> dict[str, Any]:
-        from pyspark.sql import functions as F
+        return self._native_sql(self.tables[""])
 
-        aggs = [F.count(F.lit(1)).alias("rows"), F.expr(f"count_if({BAD_ROW})").alias("invalid_rows")]
-        aggs += [F.expr(f"count_if({c} IS NULL)").alias(f"{c}/null_in_required") for c in REQUIRED]
-        aggs += [
-            F.expr("count_if(c_flag NOT IN (0, 1))").alias("c_flag/unsafe_cast"),
-            F.expr("count_if(exists(c_arr, x -> x IS NULL))").alias("c_arr[]/null_in_required"),
-            F.expr("count_if(c_struct.a IS NULL)").alias("c_struct.a/null_in_required"),
-        ]
-        row = self.df.agg(*aggs).collect()[0].asDict()
-        by_rule = {k: v for k, v in row.items() if "/" in k and v}
-        return {"rows": row["rows"], "invalid_rows": row["invalid_rows"], "by_rule": by_rule,
-                "ok": row["rows"] == self.meta["rows"] and row["invalid_rows"] == self.meta["bad_rows"]}
+    def native_projection(self) -> dict[str, Any]:
+        return self._native_projection(self.tables[""])
 
-    def _expect(self) -> dict[str, int]:
-        return {k: v for k, v in sorted(self.meta["bad_by_kind"].items()) if v}
+    def split_valid(self) -> dict[str, Any]:
+        return self._split_valid(self.tables[""])
 
-    def proto_check_prefilter(self) -> dict[str, Any]:
-        rows, invalid, by_rule = check_prefiltered(self.df, self.schema)
-        return {"rows": rows, "invalid_rows": invalid, "by_rule": by_rule,
-                "ok": rows == self.meta["rows"] and invalid == self.meta["bad_rows"] and by_rule == self._expect()}
+    def split_valid_arrow(self) -> dict[str, Any]:
+        return self._split_valid(self.tables[""], "arrow")
 
     def proto_check_project(self) -> dict[str, Any]:
         rows, invalid = check_projected(self.df, self.schema)
         return {"rows": rows, "invalid_rows": invalid,
                 "ok": rows == self.meta["rows"] and invalid == self.meta["bad_rows"]}
-
-    def proto_split_guarded(self) -> dict[str, Any]:
-        rows, quarantined, by_rule = split_guarded(self.df, self.schema)
-        return {"rows": rows, "quarantined": quarantined, "by_rule": by_rule,
-                "ok": rows == self.meta["rows"] and quarantined == self.meta["bad_rows"] and by_rule == self._expect()}
 
     def _clean(self) -> Any:
         return self.df.where(f"NOT ({BAD_ROW})")
@@ -366,77 +465,73 @@ class Variants:
         _noop(df.mapInPandas(lambda it: it, df.schema))
         return {}
 
+    # -- generic, on any table (``<name>_<suffix>``) ---------------------------------------------------
+
+    def _identity_arrow(self, t: Table) -> dict[str, Any]:
+        _noop(t.df.mapInArrow(lambda it: it, t.df.schema))
+        return {}
+
+    def _native_sql(self, t: Table) -> dict[str, Any]:
+        """The same checks as one native ``agg`` of ``count_if``: rows, bad rows, per column and rule."""
+        from pyspark.sql import functions as F
+
+        aggs = [F.count(F.lit(1)).alias("rows"), F.expr(f"count_if({t.bad_row})").alias("invalid_rows")]
+        aggs += [F.expr(e).alias(k) for k, e in t.rule_aggs.items()]
+        row = t.df.agg(*aggs).collect()[0].asDict()
+        by_rule = {k: v for k, v in row.items() if "/" in k and v}
+        return {"rows": row["rows"], "invalid_rows": row["invalid_rows"],
+                "ok": row["rows"] == t.meta["rows"] and row["invalid_rows"] == t.meta["bad_rows"]
+                and dict(sorted(by_rule.items())) == t.expect()}
+
+    def _check(self, t: Table, engine: str = "auto", mode: str = "check") -> dict[str, Any]:
+        from spark_signature import enforce
+
+        result = enforce(t.df, t.schema, mode=mode, engine=engine)
+        by_rule = {f"{v['column']}/{v['rule']}": v["count"] for v in result.violations}
+        ok = (result.rows == t.meta["rows"] and result.invalid_rows == t.meta["bad_rows"]
+              and dict(sorted(by_rule.items())) == t.expect())
+        return {"rows": result.rows, "invalid_rows": result.invalid_rows, "arrow_rows": result.arrow_rows, "ok": ok}
+
+    def _check_arrow(self, t: Table) -> dict[str, Any]:
+        return self._check(t, "arrow")
+
+    def _fail_fast(self, t: Table) -> dict[str, Any]:
+        """``fail_fast`` on a clean table: it must not raise, and it checks every row."""
+        return self._check(t, "auto", "fail_fast")
+
+    def _native_projection(self, t: Table) -> dict[str, Any]:
+        """The valid output written natively: the bad-row test as a filter, the engine's own casts."""
+        from pyspark.sql import Observation
+        from pyspark.sql import functions as F
+
+        from spark_signature.enforcement.spark import converted_columns, plan_for
+
+        obs = Observation()
+        valid = (t.df.where(f"NOT ({t.bad_row})").observe(obs, F.count(F.lit(1)).alias("rows"))
+                 .select(*converted_columns(plan_for(t.df, t.schema))))
+        _noop(valid)
+        rows = int(obs.get["rows"])
+        return {"valid": rows, "ok": rows == t.meta["rows"] - t.meta["bad_rows"]}
+
+    def _split_valid(self, t: Table, engine: str = "auto") -> dict[str, Any]:
+        """``enforce(mode="split")``, only ``valid`` written (noop); verified from the write's own observation."""
+        from pyspark.sql import Observation
+        from pyspark.sql import functions as F
+
+        from spark_signature import enforce
+
+        result = enforce(t.df, t.schema, mode="split", engine=engine)
+        obs = Observation()
+        _noop(result.valid.observe(obs, F.count(F.lit(1)).alias("rows")))
+        rows = int(obs.get["rows"])
+        return {"valid": rows, "ok": rows == t.meta["rows"] - t.meta["bad_rows"]}
+
 
 # --------------------------------------------------------------------------------------------------
-# Prototypes of proposed engine changes (measured here; the engine itself is not changed by this script)
+# Prototypes of proposed engine changes (measured here; the engine itself is not changed by this script).
+# The native pre-filter (``proto_check_prefilter``) and the guarded split metrics (``proto_split_guarded``)
+# measured here before are in the engine now (``engine="auto"``, ``_metrics``).
 # --------------------------------------------------------------------------------------------------
-
-
-def suspect_predicate(plan: Any) -> Any:
-    """A native Spark predicate true for every row that *may* violate the plan (a superset), false for rows
-    that certainly pass: compiled from the driver-side plan (nulls where they violate, 0/1 checks, nested
-    elements and properties). Positions it cannot express natively (maps, tensors) make every row suspect."""
-    from pyspark.sql import functions as F
-
-    from spark_signature.enforcement.plan import AnyNode, ListNode, ScalarNode, StructNode
-    from spark_signature.rules import Decision, ValueCheck, null_is_violation
-
-    def any_of(parts: list[Any]) -> Any | None:
-        if not parts:
-            return None
-        out = parts[0]
-        for x in parts[1:]:
-            out = out | x
-        return out
-
-    def node_pred(node: Any, c: Any, required: bool, position: str) -> Any | None:
-        if node is None or isinstance(node, AnyNode):
-            return None
-        parts = []
-        if null_is_violation(node.spec, required, plan.compat, position=position):
-            parts.append(c.isNull())
-        if isinstance(node, ScalarNode):
-            conv = node.conversion
-            if conv.decision is Decision.VALUE_CHECK and conv.check is ValueCheck.ZERO_OR_ONE:
-                parts.append(c.isNotNull() & ~c.isin(0, 1))
-        elif isinstance(node, ListNode):
-            probe = node_pred(node.element, F.lit(None), required, "element")  # does the element check at all?
-            if probe is not None:
-                parts.append(F.exists(c, lambda x: node_pred(node.element, x, required, "element")))
-        elif isinstance(node, StructNode):
-            for f in node.fields:
-                child = node_pred(f.node, c.getField(f.name), f.required, "property")
-                if child is not None:
-                    parts.append(c.isNotNull() & child)
-        else:  # maps, tensors: not compiled in this prototype
-            parts.append(F.lit(True))
-        return any_of(parts)
-
-    preds = [p for col in plan.columns if (p := node_pred(col.node, F.col(f"`{col.source}`"), col.required,
-                                                            "column")) is not None]
-    pred = any_of(preds)
-    return F.lit(False) if pred is None else F.coalesce(pred, F.lit(True))  # unknown -> suspect
-
-
-def check_prefiltered(df: Any, schema: Any) -> tuple[int, int, dict[str, int]]:
-    """Proposed ``mode="check"``/``fail_fast``: count rows with ``observe``, filter natively to the suspect
-    rows, run the exact Arrow checks only on those."""
-    from pyspark.sql import Observation
-    from pyspark.sql import functions as F
-
-    from spark_signature.enforcement.spark import _summarize_batches, _summary_spark_schema, plan_for
-
-    plan = plan_for(df, schema)
-    obs = Observation("rows")
-    rows = (df.observe(obs, F.count(F.lit(1)).alias("rows")).where(suspect_predicate(plan))
-            .mapInArrow(_summarize_batches(plan, False), _summary_spark_schema()).collect())
-    invalid = sum(r["invalid_rows"] for r in rows if r["column"] is None)
-    by_rule: dict[str, int] = {}
-    for r in rows:
-        if r["column"] is not None:
-            key = f"{r['column']}/{r['rule']}"
-            by_rule[key] = by_rule.get(key, 0) + r["count"]
-    return int(obs.get["rows"]), invalid, dict(sorted(by_rule.items()))
 
 
 def check_projected(df: Any, schema: Any) -> tuple[int, int]:
@@ -464,31 +559,6 @@ def check_projected(df: Any, schema: Any) -> tuple[int, int]:
             sum(r["invalid_rows"] for r in rows if r["column"] is None))
 
 
-def split_guarded(df: Any, schema: Any) -> Any:
-    """Proposed ``_split``: the same tagged frame and metrics, but each per-(column, rule) metric evaluates its
-    higher-order ``filter`` only on quarantined rows (``when(v IS NOT NULL, ...)``) instead of on every row."""
-    from pyspark.sql import Observation
-    from pyspark.sql import functions as F
-    from pyspark.sql import types as T
-
-    from spark_signature.enforcement.spark import _matches, _spark_violations_type, _tag_batches, plan_for
-
-    plan = plan_for(df, schema)
-    column = "_violations"
-    out_schema = T.StructType([*df.schema.fields, T.StructField(column, _spark_violations_type(), True)])
-    tagged = df.mapInArrow(_tag_batches(plan, column), out_schema)
-    keys = [(c, r.value) for c, r in plan.rules_by_column()]
-    v = F.col(column)
-    metrics = [F.count(F.lit(1)).alias("rows"), F.count(v).alias("quarantined")]
-    for i, (c, r) in enumerate(keys):
-        metrics.append(F.sum(F.when(v.isNotNull(), F.size(F.filter(v, _matches(c, r))))).alias(f"v{i}"))
-    obs = Observation("guarded")
-    _noop(tagged.observe(obs, *metrics))
-    m = obs.get
-    by_rule = {f"{c}/{r}": int(m[f"v{i}"]) for i, (c, r) in enumerate(keys) if m.get(f"v{i}")}
-    return int(m["rows"]), int(m["quarantined"]), dict(sorted(by_rule.items()))
-
-
 # --------------------------------------------------------------------------------------------------
 # The run
 # --------------------------------------------------------------------------------------------------
@@ -509,9 +579,29 @@ def ratios(result: dict[str, Any]) -> dict[str, Any]:
         med = v[num]["median_s"] / v[den]["median_s"]
         # Per-round ratios (the two variants ran back to back in the same round): their range is the spread.
         per_round = [a / b for a, b in zip(v[num]["times_s"], v[den]["times_s"], strict=False)]
-        met = med <= bound if op == "<=" else med >= bound
+        met = None if op is None else (med <= bound if op == "<=" else med >= bound)
         out[name] = {"ratio": round(med, 2), "per_round_min": round(min(per_round), 2),
-                     "per_round_max": round(max(per_round), 2), "target": f"{op} {bound}", "met": met}
+                     "per_round_max": round(max(per_round), 2),
+                     "target": None if op is None else f"{op} {bound}", "met": met}
+    return out
+
+
+def compare(result: dict[str, Any], other: dict[str, Any]) -> list[dict[str, Any]]:
+    """The ratios of this run next to another run's (e.g. 20M next to 5M rows), per batch size: does a ratio
+    grow with the rows? ``grew`` is a ratio more than 10% above the other run's (single runs vary more than
+    that on a shared machine: read the per-round ranges too)."""
+    theirs = {c["maxRecordsPerBatch"]: c.get("ratios", {}) for c in other.get("configs", [])}
+    out = []
+    for cfg in result["configs"]:
+        other_ratios = theirs.get(cfg["maxRecordsPerBatch"], {})
+        for name, r in cfg["ratios"].items():
+            o = other_ratios.get(name)
+            if o is None:
+                continue
+            out.append({"maxRecordsPerBatch": cfg["maxRecordsPerBatch"], "ratio": name, "rows": result["rows"],
+                        "value": r["ratio"], "other_rows": other["rows"], "other_value": o["ratio"],
+                        "factor": round(r["ratio"] / o["ratio"], 2) if o["ratio"] else None,
+                        "grew": bool(o["ratio"]) and r["ratio"] > 1.1 * o["ratio"]})
     return out
 
 
@@ -578,7 +668,7 @@ def run_config(spark: Any, variants: Variants, names: list[str], runs: int, args
                roots: list[int], jvm_pid: int | None, save: Callable[[dict[str, Any]], None]) -> dict[str, Any]:
     res: dict[str, Any] = {"variants": {n: {"times_s": [], "load1": [], "foreign_cores": [], "our_cores": [],
                                             "quiet": [], "tcp": []} for n in names}}
-    fns: dict[str, Callable[[], dict[str, Any]]] = {n: getattr(variants, n) for n in names}
+    fns: dict[str, Callable[[], dict[str, Any]]] = {n: variants.get(n) for n in names}
     print("  warm-up", flush=True)
     for n in names:
         info, dt = _guarded(spark, fns[n], args.warmup_timeout)
@@ -638,6 +728,20 @@ def run_config(spark: Any, variants: Variants, names: list[str], runs: int, args
 def markdown(result: dict[str, Any]) -> str:
     lines = []
     rows = result["rows"]
+    tables = result.get("tables", {})
+    if tables:
+        lines.append("\n| table (variant suffix) | rows | bad rows | columns | partitions | path |")
+        lines.append("|---|---:|---:|---:|---:|---|")
+        for suffix, t in tables.items():
+            lines.append(f"| {suffix or '(none)'} | {t['rows']:,} | {t['bad_rows']:,} | {t['cols']} | "
+                         f"{t['partitions']} | {t['path']} |")
+    for c in result.get("compared", []):
+        if not lines:
+            lines.append(f"\n#### ratios at {rows:,} rows next to {c['other_rows']:,} rows\n")
+            lines.append("| batch | ratio | this run | other run | factor | grew > 10% |")
+            lines.append("|---:|---|---:|---:|---:|---|")
+        lines.append(f"| {c['maxRecordsPerBatch']:,} | {c['ratio']} | {c['value']:.2f} | {c['other_value']:.2f} | "
+                     f"{c['factor']} | {'**yes**' if c['grew'] else 'no'} |")
     for cfg in result["configs"]:
         bs = cfg["maxRecordsPerBatch"]
         lines.append(f"\n#### {rows:,} rows, maxRecordsPerBatch={bs:,} (median of {result['runs']} runs)\n")
@@ -658,8 +762,9 @@ def markdown(result: dict[str, Any]) -> str:
             lines.append("\n| ratio | median | per-round range | target | met |")
             lines.append("|---|---:|---:|---|---|")
             for name, r in cfg["ratios"].items():
+                met = "—" if r["met"] is None else ("yes" if r["met"] else "**no**")
                 lines.append(f"| {name} | {r['ratio']:.2f} | {r['per_round_min']:.2f}–{r['per_round_max']:.2f} | "
-                             f"{r['target']} | {'yes' if r['met'] else '**no**'} |")
+                             f"{r['target'] or '(measured)'} | {met} |")
         lines.append("\n| variant | driver py maxrss MB | driver py rss MB | JVM heap used MB | JVM RSS MB | "
                      "py workers RSS MB |")
         lines.append("|---|---:|---:|---:|---:|---:|")
@@ -897,6 +1002,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--warmup-timeout", type=float, default=1800, help="cancel a warm-up run after this")
     p.add_argument("--min-run-timeout", type=float, default=300, help="cancel a timed run after max(this, ...")
     p.add_argument("--timeout-factor", type=float, default=5, help="... this x its warm-up time); re-run it")
+    p.add_argument("--wide-rows", type=int, default=500_000, help="rows of the wide table (variants *_wide)")
+    p.add_argument("--wide-cols", type=int, default=200, help="double columns of the wide table")
+    p.add_argument("--wide-null-fraction", type=float, default=0.0005, help="nulls per column of the wide table")
+    p.add_argument("--compare", help="a results JSON of another run (e.g. 5M rows): its ratios next to these")
     p.add_argument("--out", help="results JSON (default bench/results/enforcement-<rows>.json)")
     p.add_argument("--profile", action="store_true", help="cProfile the batch kernel instead of benchmarking")
     p.add_argument("--profile-rows", default="10000,100000")
@@ -921,16 +1030,26 @@ def main(argv: list[str] | None = None) -> int:
         },
     )
     try:
-        if not gen_data.meta_path(data).exists():
-            print(f"generating {data} ...", flush=True)
-            gen_data.generate(spark, args.rows, 0.001, data, files=gen_data.files_for(args.rows))
-        meta = gen_data.read_meta(data)
-        if meta["rows"] != args.rows:
-            p.error(f"{data} has {meta['rows']} rows, not {args.rows}")
-        # One Parquet file (one row group, ~40 MB) per partition: an even number of equal tasks for 2 cores.
-        biggest = max(f.stat().st_size for f in data.glob("*.parquet"))
-        spark.conf.set("spark.sql.files.maxPartitionBytes", str(int(biggest * 1.3)))
-        df = spark.read.parquet(str(data))
+        paths = {suffix: data if not suffix else data.with_name(f"{data.name}-bad{fraction}")
+                 for suffix, fraction in BAD_FRACTIONS.items()}
+        paths["_wide"] = data.with_name(f"wide-{args.wide_rows}x{args.wide_cols}-{args.wide_null_fraction}")
+        needed = sorted({"", *(table_suffix(n) for n in names)})
+        for suffix in needed:
+            path = paths[suffix]
+            if gen_data.meta_path(path).exists():
+                continue
+            print(f"generating {path} ...", flush=True)
+            if suffix == "_wide":
+                gen_data.generate_wide(spark, args.wide_rows, args.wide_cols, args.wide_null_fraction, path, files=8)
+            else:
+                gen_data.generate(spark, args.rows, BAD_FRACTIONS[suffix], path, files=gen_data.files_for(args.rows))
+        tables = {s: (wide_table if s == "_wide" else main_table)(spark, paths[s]) for s in needed}
+        expected_rows = {s: args.wide_rows if s == "_wide" else args.rows for s in needed}
+        for s, t in tables.items():
+            if t.meta["rows"] != expected_rows[s]:
+                p.error(f"{t.path} has {t.meta['rows']} rows, not {expected_rows[s]}")
+        df, meta = tables[""].df, tables[""].meta
+        spark.conf.set("spark.sql.files.maxPartitionBytes", str(tables[""].max_partition_bytes))
         partitions = df.rdd.getNumPartitions()
         jvm_pid = _jvm_pid(spark)
         roots = [os.getpid(), *([jvm_pid] if jvm_pid else [])]
@@ -950,10 +1069,11 @@ def main(argv: list[str] | None = None) -> int:
             print(f"wrote {out}")
             return 0
 
-        variants = Variants(spark, df, meta)
+        variants = Variants(spark, tables)
         result: dict[str, Any] = {
             "rows": args.rows, "runs": args.runs, "data": str(data), "data_meta": meta,
             "partitions": partitions, "variants": names, "machine": machine(spark),
+            "tables": {s: t.describe() for s, t in tables.items()},
             "started": datetime.now(UTC).isoformat(timespec="seconds"),
             "load_gate": {"max_load1": args.max_load, "max_foreign_cores": args.max_foreign,
                           "max_wait_s": args.load_wait, "retries": args.retries,
@@ -977,6 +1097,8 @@ def main(argv: list[str] | None = None) -> int:
             cfg["maxRecordsPerBatch"] = bs
             result["configs"].append(cfg)
             save()
+        if args.compare:
+            result["compared"] = compare(result, json.loads(Path(args.compare).read_text()))
         result["finished"] = datetime.now(UTC).isoformat(timespec="seconds")
         result["memory_end"] = memory(spark, jvm_pid)
         result["complete"] = True

@@ -28,8 +28,12 @@ c_struct   struct<a:bigint,       Object(a: long required,                a null
            b:string>              b: string optional, 2% nulls)
 ========== ====================== ======================================= =================================
 
-A row is bad when ``pmod(xxhash64(id, 42), round(1/bad_fraction)) == 0``; its kind is
-``pmod(xxhash64(id, 7), 5)``; each bad row has exactly one violation.
+A row is bad when ``pmod(xxhash64(id, 42), round(1/bad_fraction)) == 0`` (``--bad-fraction 0``: none);
+its kind is ``pmod(xxhash64(id, 7), 5)``; each bad row has exactly one violation.
+
+The **wide** table (:func:`generate_wide`, ``--wide-cols N``): ``N`` double columns ``d0..d{N-1}``, all
+required, each null where ``pmod(xxhash64(id, i), round(1/null_fraction)) == 0`` (ML feature tables have
+hundreds of columns); its sidecar holds the exact number of rows with a null and the nulls per column.
 """
 
 from __future__ import annotations
@@ -82,10 +86,15 @@ def mlflow_signature():
     return MlflowSchema.from_json(signature().to_json())
 
 
-def period(bad_fraction: float) -> int:
-    if not 0 < bad_fraction <= 1:
-        raise SystemExit(f"--bad-fraction must be in (0, 1], got {bad_fraction}")
-    return max(1, round(1 / bad_fraction))
+def period(bad_fraction: float) -> int | None:
+    """Every ``period``-th row (by hash) is bad; None for a clean table (``bad_fraction == 0``)."""
+    if not 0 <= bad_fraction <= 1:
+        raise SystemExit(f"--bad-fraction must be in [0, 1], got {bad_fraction}")
+    return None if bad_fraction == 0 else max(1, round(1 / bad_fraction))
+
+
+def _is_bad(p: int | None, seed: int = 42) -> str:
+    return "false" if p is None else f"pmod(xxhash64(id, {seed}), {p}) = 0"
 
 
 def build(spark: Any, rows: int, bad_fraction: float = 0.001, files: int = 8) -> Any:
@@ -95,7 +104,7 @@ def build(spark: Any, rows: int, bad_fraction: float = 0.001, files: int = 8) ->
     p = period(bad_fraction)
     base = spark.range(0, rows, 1, files).select(
         F.col("id"),
-        (F.expr(f"pmod(xxhash64(id, 42), {p})") == 0).alias("_bad"),
+        F.expr(_is_bad(p)).alias("_bad"),
         F.expr("cast(pmod(xxhash64(id, 7), 5) as int)").alias("_kind"),
     )
 
@@ -129,7 +138,7 @@ def expected(spark: Any, rows: int, bad_fraction: float) -> dict[str, Any]:
     """Exact bad-row counts (per kind), computed by Spark on ``spark.range`` alone (no data written)."""
     p = period(bad_fraction)
     r = spark.range(0, rows).selectExpr(
-        f"pmod(xxhash64(id, 42), {p}) = 0 AS bad", "cast(pmod(xxhash64(id, 7), 5) as int) AS kind"
+        f"{_is_bad(p)} AS bad", "cast(pmod(xxhash64(id, 7), 5) as int) AS kind"
     ).where("bad").groupBy("kind").count().collect()
     per_kind = {int(x["kind"]): int(x["count"]) for x in r}
     return {
@@ -164,6 +173,41 @@ def generate(spark: Any, rows: int, bad_fraction: float, out: str | Path, files:
     meta.update(files=files, seconds=round(time.perf_counter() - t0, 1),
                 bytes=sum(f.stat().st_size for f in Path(out).glob("*.parquet")),
                 columns=[f"{f.name}: {f.dataType.simpleString()}" for f in df.schema.fields])
+    meta_path(out).write_text(json.dumps(meta, indent=2) + "\n")
+    return meta
+
+
+def wide_signature(cols: int):
+    """The wide table's signature: ``cols`` required double columns."""
+    from spark_signature.types import ColSpec, DataType, Schema
+
+    return Schema([ColSpec(DataType.double, f"d{i}") for i in range(cols)])
+
+
+def build_wide(spark: Any, rows: int, cols: int, null_fraction: float, files: int) -> Any:
+    p = period(null_fraction)
+    return spark.range(0, rows, 1, files).selectExpr(
+        *(f"CASE WHEN {_is_bad(p, 1000 + i)} THEN NULL ELSE (id + {i}) / 7.0D END AS d{i}" for i in range(cols)))
+
+
+def generate_wide(spark: Any, rows: int, cols: int, null_fraction: float, out: str | Path,
+                  files: int | None = None) -> dict[str, Any]:
+    """Write the wide table and its sidecar: rows with a null (the bad rows) and nulls per column, exact."""
+    from pyspark.sql import functions as F
+
+    t0 = time.perf_counter()
+    files = files or files_for(rows)
+    df = build_wide(spark, rows, cols, null_fraction, files)
+    df.write.mode("overwrite").parquet(str(out))
+    any_null = " OR ".join(f"d{i} IS NULL" for i in range(cols))
+    row = spark.read.parquet(str(out)).agg(
+        F.count(F.lit(1)).alias("rows"), F.expr(f"count_if({any_null})").alias("bad_rows"),
+        *(F.expr(f"count_if(d{i} IS NULL)").alias(f"d{i}") for i in range(cols))).collect()[0].asDict()
+    meta = {"rows": row.pop("rows"), "bad_fraction": None, "null_fraction": null_fraction, "cols": cols,
+            "bad_rows": row.pop("bad_rows"),
+            "bad_by_kind": {f"{c}/null_in_required": n for c, n in row.items()},
+            "files": files, "seconds": round(time.perf_counter() - t0, 1),
+            "bytes": sum(f.stat().st_size for f in Path(out).glob("*.parquet"))}
     meta_path(out).write_text(json.dumps(meta, indent=2) + "\n")
     return meta
 

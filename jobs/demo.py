@@ -103,8 +103,8 @@ INCOMING_BAD_ROWS = [(None, 3.0, 1.4, 0.2), (6.1, 2.8, 4.7, None)]
 def enforce_incoming(spark: SparkSession, signature: ModelSignature, path: str) -> bool:
     """Check every row of a new batch against the signature; write valid and quarantined rows to Delta.
 
-    One tagged pass (persisted) feeds both writes; the counts come from that same pass and are checked
-    against the Delta tables read back: valid + quarantined = the rows of the batch, each counted on its own.
+    The result is persisted, so both writes share one enforcement; the counts come from those writes and are
+    checked against the Delta tables read back: valid + quarantined = the rows of the batch, each counted on its own.
     """
     from pyspark.sql import functions as F
 

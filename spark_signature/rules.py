@@ -27,6 +27,7 @@ __all__ = [
     "CONVERSIONS",
     "MAX_EXACT_DECIMAL_PRECISION",
     "MLFLOW_CONVERSIONS",
+    "ZERO_OR_ONE_VALUES",
     "Compat",
     "Conversion",
     "Decision",
@@ -84,8 +85,15 @@ class Decision(StrEnum):
 
 
 class ValueCheck(StrEnum):
+    """The per-value rules. Each has a kernel (``enforcement/arrow.py`` VALUE_KERNELS) and a native form
+    (``enforcement/native.py`` NATIVE_VALUE_CHECKS), both derived from the data below."""
+
     ZERO_OR_ONE = "zero_or_one"  # MLflow: int64 -> float/double only for 0/1 values (PR #13036)
     EXACT_DOUBLE = "exact_double"  # a decimal value must survive the conversion to double
+
+
+#: The int64 values MLflow converts to float/double (ValueCheck.ZERO_OR_ONE).
+ZERO_OR_ONE_VALUES: tuple[int, ...] = (0, 1)
 
 
 @dataclass(frozen=True)

@@ -93,14 +93,14 @@ def _counts_of(rows: int, keys: Iterable[Key], columns: dict[Key, str]) -> Count
 
 
 def run_split(spark: Any, ddl: str, rows: Sequence[tuple], schema: Schema, compat: str = "strict", *,
-              counts_first: bool = False, **options: Any) -> Outcome:
+              counts_first: bool = False, engine: str = "auto", **options: Any) -> Outcome:
     """``mode="split"``; also checks the engine against its own outputs (every row in exactly one output).
 
     ``counts`` are read after the outputs were collected (from the observation), or with ``counts_first``
     before any action (from the counting pass).
     """
     df = spark_frame(spark, ddl, rows)
-    result = enforce(df, schema, mode="split", compat=compat, keep_columns=[ROW_ID], **options)
+    result = enforce(df, schema, mode="split", compat=compat, keep_columns=[ROW_ID], engine=engine, **options)
     counts = result.counts if counts_first else None  # before any action: the counting pass
     column = result.violations_column
     quarantine = result.quarantine.collect()  # a full pass: fills the observation
@@ -121,16 +121,18 @@ def run_split(spark: Any, ddl: str, rows: Sequence[tuple], schema: Schema, compa
     return Outcome("split", counts, set(details), details, warnings=result.warnings)
 
 
-def run_check(spark: Any, ddl: str, rows: Sequence[tuple], schema: Schema, compat: str = "strict") -> Outcome:
-    result = enforce(spark_frame(spark, ddl, rows), schema, mode="check", compat=compat)
+def run_check(spark: Any, ddl: str, rows: Sequence[tuple], schema: Schema, compat: str = "strict", *,
+              engine: str = "auto") -> Outcome:
+    result = enforce(spark_frame(spark, ddl, rows), schema, mode="check", compat=compat, engine=engine)
     return Outcome("check", result.counts, firsts=result.violations, warnings=result.warnings)
 
 
-def run_fail_fast(spark: Any, ddl: str, rows: Sequence[tuple], schema: Schema, compat: str = "strict") -> Outcome:
+def run_fail_fast(spark: Any, ddl: str, rows: Sequence[tuple], schema: Schema, compat: str = "strict", *,
+                  engine: str = "auto") -> Outcome:
     """``mode="fail_fast"``: the error raised, or the result's counts (every row valid)."""
     df = spark_frame(spark, ddl, rows)
     try:
-        result = enforce(df, schema, mode="fail_fast", compat=compat)
+        result = enforce(df, schema, mode="fail_fast", compat=compat, engine=engine)
     except SchemaEnforcementError as err:
         return Outcome("fail_fast", Counts(len(rows), 0, 0), error=err)
     assert result.ok and result.rows == len(rows) and result.valid is not None
@@ -200,7 +202,7 @@ def assert_counts(actual: Counts, expected: Counts, engine: str = "") -> None:
 
 
 def assert_case(spark: Any, ddl: str, rows: Sequence[tuple], schema: Schema, compat: str, expected: set[Key],
-                engines: Sequence[str] = ENGINES) -> dict[str, Outcome]:
+                engines: Sequence[str] = ENGINES, spark_engine: str = "auto") -> dict[str, Outcome]:
     """Run a case through ``engines`` and assert each reports exactly ``expected``, with exact counts.
 
     * split and local: the violation set, the counts, and the same details (expected/found/value) per
@@ -208,11 +210,15 @@ def assert_case(spark: Any, ddl: str, rows: Sequence[tuple], schema: Schema, com
     * check: the counts, and each first example is one of the expected (path, rule) with split's details;
     * fail_fast: raises iff a violation is expected, with the rule, path, expected, found and value of one
       of them; else returns every row.
+
+    ``spark_engine`` is the Spark engines' ``engine=`` option (``"auto"``: the native fast path first;
+    ``"arrow"``: every row through the kernels).
     """
     want = expected_counts(len(rows), expected, schema)
     out: dict[str, Outcome] = {}
     for name in ("split", *(e for e in engines if e != "split")):
-        out[name] = o = RUNNERS[name](spark, ddl, rows, schema, compat)
+        out[name] = o = RUNNERS[name](spark, ddl, rows, schema, compat,
+                                      **({} if name == "local" else {"engine": spark_engine}))
         if o.violations is not None:
             assert_violations(o.violations, expected, name)
         if name != "fail_fast":

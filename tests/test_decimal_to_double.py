@@ -35,7 +35,7 @@ def decimal_columns(draw):
     scale = draw(st.integers(0, precision))
     digits = st.integers(1, precision).flatmap(
         lambda n: st.integers(-(10**n - 1), 10**n - 1))  # every magnitude, not only the widest
-    values = draw(st.lists(digits.map(lambda i: Decimal(i).scaleb(-scale)), min_size=1, max_size=40))
+    values = draw(st.lists(digits.map(lambda i: Decimal(i).scaleb(-scale, _EXACT)), min_size=1, max_size=40))
     return precision, scale, values
 
 

@@ -33,7 +33,7 @@ from spark_signature import (
     TypeMappingError,
 )
 from spark_signature.enforcement.local import validate_schema
-from spark_signature.enforcement.spark import enforce
+from spark_signature.enforcement.spark import ENGINES, enforce
 from spark_signature.errors import FIXES, PlanWarning, Rule
 
 L, D, S = DataType.long, DataType.double, DataType.string
@@ -177,12 +177,13 @@ def _mlflow_verdict(spark, ddl, rows, schema, expected) -> None:
         assert error is None, f"MLflow refused {ddl} {rows}: {error!r}"
 
 
+@pytest.mark.parametrize("engine", ENGINES)
 @pytest.mark.parametrize(("ddl", "rows", "schema", "compat", "expected"), CASES)
-def test_both_engines(spark, ddl, rows, schema, compat, expected):
-    """Every engine (split, check, fail_fast, local) reports exactly the expected violations, and the
-    counts per (column, rule) that the expected set implies."""
-    assert_case(spark, ddl, rows, schema, compat, expected)
-    if compat == "mlflow":  # the oracle decides per batch
+def test_both_engines(spark, ddl, rows, schema, compat, expected, engine):
+    """Every engine (split, check, fail_fast, local; the Spark ones with ``engine``) reports exactly the
+    expected violations, and the counts per (column, rule) that the expected set implies."""
+    assert_case(spark, ddl, rows, schema, compat, expected, spark_engine=engine)
+    if compat == "mlflow" and engine == "auto":  # the oracle decides per batch (once per case)
         _mlflow_verdict(spark, ddl, rows, schema, expected)
 
 
@@ -190,10 +191,11 @@ def _rows_of(df):
     return sorted(tuple(r) for r in df.collect())
 
 
-def test_split_outputs_reordered_converted_and_kept_columns(spark):
+@pytest.mark.parametrize("engine", ENGINES)
+def test_split_outputs_reordered_converted_and_kept_columns(spark, engine):
     df = spark.createDataFrame([(1, 2, "a", 9.0), (2, None, "b", 8.0)], "id bigint, n int, s string, extra double")
     schema = Schema([ColSpec(S, "s"), ColSpec(L, "n")])
-    result = enforce(df, schema, keep_columns=["id"])
+    result = enforce(df, schema, keep_columns=["id"], engine=engine)
     assert result.valid.columns == ["id", "s", "n"]
     assert dict(result.valid.dtypes)["n"] == "bigint"  # int widened to long
     assert _rows_of(result.valid) == [(1, "a", 2)]
@@ -221,10 +223,11 @@ def test_missing_optional_column_is_fine(spark):
     assert result.valid.columns == ["a"] and result.run().valid == 1
 
 
-def test_fail_fast_raises_with_column_value_and_fix(spark):
+@pytest.mark.parametrize("engine", ENGINES)
+def test_fail_fast_raises_with_column_value_and_fix(spark, engine):
     df = spark.createDataFrame([(0,), (7,)], "x bigint")
     with pytest.raises(SchemaEnforcementError) as err:
-        enforce(df, Schema([ColSpec(D, "x")]), mode="fail_fast")
+        enforce(df, Schema([ColSpec(D, "x")]), mode="fail_fast", engine=engine)
     msg = str(err.value)
     assert "column 'x'" in msg and "'7'" in msg and "Fix:" in msg
     e = err.value
@@ -254,23 +257,26 @@ def test_fail_fast_error_carries_rule_path_expected_found_and_value(spark, ddl, 
     assert e.to_dict()["rule"] == attrs[0] and e.to_dict()["path"] == attrs[1]
 
 
-def test_fail_fast_passes_and_returns_converted(spark):
+@pytest.mark.parametrize("engine", ENGINES)
+def test_fail_fast_passes_and_returns_converted(spark, engine):
     df = spark.createDataFrame([(0, "a"), (1, "b")], "x bigint, s string")
-    result = enforce(df, Schema([ColSpec(D, "x")]), mode="fail_fast")
+    result = enforce(df, Schema([ColSpec(D, "x")]), mode="fail_fast", engine=engine)
     assert result.ok and result.rows == 2
     assert dict(result.valid.dtypes) == {"x": "double"}
 
 
-def test_check_mode_counts_without_rows(spark):
+@pytest.mark.parametrize("engine", ENGINES)
+def test_check_mode_counts_without_rows(spark, engine):
     df = spark.range(1000).selectExpr("IF(id % 100 = 0, NULL, id) AS x").repartition(4)
-    result = enforce(df, Schema([ColSpec(L, "x")]), mode="check")
+    result = enforce(df, Schema([ColSpec(L, "x")]), mode="check", engine=engine)
     assert (result.rows, result.invalid_rows) == (1000, 10)
     assert result.violations[0]["count"] == 10 and result.violations[0]["rule"] == "null_in_required"
 
 
-def test_empty_dataframe(spark):
+@pytest.mark.parametrize("engine", ENGINES)
+def test_empty_dataframe(spark, engine):
     df = spark.createDataFrame([], "x bigint")
-    result = enforce(df, Schema([ColSpec(L, "x")]))
+    result = enforce(df, Schema([ColSpec(L, "x")]), engine=engine)
     counts = result.run()
     assert (counts.rows, counts.valid, counts.quarantined) == (0, 0, 0)
 
@@ -346,14 +352,15 @@ def test_counts_come_from_the_users_own_action_without_another_pass(spark):
     assert (result.counts.rows, result.counts.quarantined) == (3, 1)
 
 
-def test_ml_vector_column_enforced_as_array_of_double(spark):
+@pytest.mark.parametrize("engine", ENGINES)
+def test_ml_vector_column_enforced_as_array_of_double(spark, engine):
     from pyspark.ml.linalg import Vectors
 
     from spark_signature import SparkMLVector
 
     df = spark.createDataFrame([(Vectors.dense([1.0, 2.0]),), (Vectors.sparse(3, [1], [3.0]),), (None,)], ["v"])
     for spec in (Array(D), SparkMLVector()):
-        result = enforce(df, Schema([ColSpec(spec, "v")]))
+        result = enforce(df, Schema([ColSpec(spec, "v")]), engine=engine)
         assert [r["v"] for r in result.valid.collect()] == [[1.0, 2.0], [0.0, 3.0, 0.0]]
         assert [v["rule"] for r in result.quarantine.collect() for v in r["_violations"]] == ["null_in_required"]
     with pytest.raises(SchemaEnforcementError, match="vector_to_array") as err:

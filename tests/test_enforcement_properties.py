@@ -23,7 +23,7 @@ from hypothesis import HealthCheck, Phase, event, given, note, settings
 from hypothesis import strategies as st
 
 from spark_signature import Array, ColSpec, DataType, Schema
-from spark_signature.enforcement.spark import enforce
+from spark_signature.enforcement.spark import ENGINES, enforce
 
 # Each example runs several Spark jobs: no "explain" phase (it reruns failing examples many times).
 SETTINGS = settings(max_examples=int(os.environ.get("SPARK_SIGNATURE_EXAMPLES", "20")), deadline=None,
@@ -36,14 +36,15 @@ def _describe(case: Case) -> str:
 
 
 @SETTINGS
-@given(case=st.booleans().flatmap(lambda defects: cases(max_rows=6, defects=defects)))
-def test_engines_report_exactly_what_the_data_holds(spark, case):
+@given(case=st.booleans().flatmap(lambda defects: cases(max_rows=6, defects=defects)),
+       engine=st.sampled_from(ENGINES))
+def test_engines_report_exactly_what_the_data_holds(spark, case, engine):
     expected = case.expected()
     note(_describe(case))
     note(f"expected: {sorted(expected)}")
     event("violations expected" if expected else "valid data")
     out = assert_case(spark, case.ddl, case.rows, case.schema, case.compat, expected,
-                      engines=("split", "check", "local"))
+                      engines=("split", "check", "local"), spark_engine=engine)
     counts = out["split"].counts
     bad_rows = {row for row, _, _ in expected}
     assert (counts.rows, counts.valid, counts.quarantined) == (
@@ -51,8 +52,8 @@ def test_engines_report_exactly_what_the_data_holds(spark, case):
 
 
 @SETTINGS
-@given(case=cases(max_rows=4, min_rows=1), data=st.data())
-def test_one_defect_fails_exactly_that_row(spark, case, data):
+@given(case=cases(max_rows=4, min_rows=1), data=st.data(), engine=st.sampled_from(ENGINES))
+def test_one_defect_fails_exactly_that_row(spark, case, data, engine):
     assert case.expected() == set(), "the strategy drew invalid data"
     targets = [(i, t) for i in range(len(case.rows)) for t in defect_targets(case, i)]
     if not targets:  # e.g. only optional doubles under compat="mlflow": add a column where a null violates
@@ -66,11 +67,13 @@ def test_one_defect_fails_exactly_that_row(spark, case, data):
     note(_describe(bad))
     event(f"defect: {target.rule}")
     assert bad.expected() == expected  # the oracle sees the defect it planted, and nothing else
-    assert_case(spark, bad.ddl, bad.rows, bad.schema, bad.compat, expected, engines=("split", "local"))
+    assert_case(spark, bad.ddl, bad.rows, bad.schema, bad.compat, expected, engines=("split", "local"),
+                spark_engine=engine)
 
 
+@pytest.mark.parametrize("engine", ENGINES)
 @pytest.mark.parametrize("compat", ["strict", "mlflow"])
-def test_valid_plus_quarantined_is_input(spark, compat):
+def test_valid_plus_quarantined_is_input(spark, compat, engine):
     n = 5000
     df = spark.range(n).selectExpr(
         "IF(id % 7 = 0, NULL, id) AS a", "IF(id % 11 = 0, NULL, CAST(id AS double)) AS b",
@@ -81,7 +84,7 @@ def test_valid_plus_quarantined_is_input(spark, compat):
     # the test's own count: a null long (column or element) violates in both modes, a null double only
     # in strict mode (MLflow lets NaN/None through double columns)
     bad = {i for i in range(n) if i % 7 == 0 or i % 13 == 0 or (compat == "strict" and i % 11 == 0)}
-    result = enforce(df, schema, compat=compat)
+    result = enforce(df, schema, compat=compat, engine=engine)
     counts = result.run()
     assert counts.rows == n
     assert (counts.valid, counts.quarantined) == (n - len(bad), len(bad))

@@ -52,26 +52,32 @@ def _first_write_quarantine(result, tmp_path):
     result.quarantine.write.parquet(str(tmp_path / "quarantine"))
 
 
+@pytest.mark.parametrize("engine", ["auto", "arrow"])
 @pytest.mark.parametrize("first", [_first_show, _first_take, _first_limit], ids=["show", "take", "limit"])
-def test_counts_exact_after_a_partial_first_action(frame, first, capsys):
-    result = enforce(frame, SCHEMA, keep_columns=["id"])
+def test_counts_exact_after_a_partial_first_action(frame, first, capsys, engine):
+    result = enforce(frame, SCHEMA, keep_columns=["id"], engine=engine)
     first(result)
     assert result.counts == _expected()
     assert result.counts_source == "counting_pass"  # the partial action's observation was not trusted
 
 
+@pytest.mark.parametrize("engine", ["auto", "arrow"])
 @pytest.mark.parametrize("first", [_first_write_valid, _first_write_quarantine], ids=["valid", "quarantine"])
-def test_counts_exact_after_one_of_two_writes_without_another_pass(frame, first, tmp_path, spark):
-    result = enforce(frame, SCHEMA, keep_columns=["id"])
+def test_counts_exact_after_one_of_two_writes_without_another_pass(frame, first, tmp_path, spark, engine):
+    result = enforce(frame, SCHEMA, keep_columns=["id"], engine=engine)
     first(result, tmp_path)
     assert result.counts == _expected()
-    assert result.counts_source == "observation"  # the full write saw every row: no second Python pass
+    # arrow: the full write saw every row, no second Python pass. auto: the write read one branch (the
+    # valid rows natively, or the flagged ones through Python); the other is counted by a pass of its own
+    # (natively, or the flagged rows' only pass through Python).
+    assert result.counts_source == {"arrow": "observation", "auto": "counting_pass"}[engine]
     written = spark.read.parquet(str(next(tmp_path.iterdir())))
     assert written.count() in (_expected().valid, _expected().quarantined)
 
 
-def test_counts_exact_from_a_persisted_result_after_show(frame, tmp_path, spark):
-    result = enforce(frame, SCHEMA, keep_columns=["id"]).persist()
+@pytest.mark.parametrize("engine", ["auto", "arrow"])
+def test_counts_exact_from_a_persisted_result_after_show(frame, tmp_path, spark, engine):
+    result = enforce(frame, SCHEMA, keep_columns=["id"], engine=engine).persist()
     try:
         result.valid.show(2)  # materializes only part of the cache
         result.valid.write.parquet(str(tmp_path / "v"))
@@ -96,7 +102,8 @@ def test_counts_verify_is_a_real_check():
         Counts(10, 6, 3).verify()
 
 
-def test_rows_lost_by_the_tagging_pass_are_detected(spark, monkeypatch):
+@pytest.mark.parametrize("engine_name", ["auto", "arrow"])
+def test_rows_lost_by_the_tagging_pass_are_detected(spark, monkeypatch, engine_name):
     """If the Python pass dropped rows, valid + quarantined < the natively counted input: an error, not a
     silently smaller output."""
     import spark_signature.enforcement.spark as engine
@@ -113,7 +120,7 @@ def test_rows_lost_by_the_tagging_pass_are_detected(spark, monkeypatch):
         return lossy
 
     monkeypatch.setattr(engine, "_tag_batches", dropping)
-    df = spark.range(100).selectExpr("id AS a").repartition(2)
-    result = enforce(df, Schema([ColSpec(DataType.long, "a")]))
+    df = spark.range(100).selectExpr("IF(id % 10 = 0, NULL, id) AS a").repartition(2)  # auto: 10 through Python
+    result = enforce(df, Schema([ColSpec(DataType.long, "a")]), engine=engine_name)
     with pytest.raises(CountMismatchError):
         result.counts  # noqa: B018

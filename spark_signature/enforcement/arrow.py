@@ -9,6 +9,7 @@ output; the Spark engine converts with native expressions instead).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -29,7 +30,14 @@ from spark_signature.enforcement.plan import (
     TensorNode,
 )
 from spark_signature.errors import Rule
-from spark_signature.rules import Compat, Decision, ValueCheck, describe_expected, null_is_violation
+from spark_signature.rules import (
+    ZERO_OR_ONE_VALUES,
+    Compat,
+    Decision,
+    ValueCheck,
+    describe_expected,
+    null_is_violation,
+)
 from spark_signature.types import DataType
 from spark_signature.violations import VIOLATION_FIELDS, RuleCount, Violation, merge_rule_counts
 
@@ -218,14 +226,21 @@ def _exact_double_survivors(arr: pa.Array) -> pa.Array:
     return pc.equal(pc.cast(arr, back_type), back)
 
 
-def _value_violations(check: ValueCheck, arr: pa.Array) -> tuple[pa.Array, str]:
-    """(mask of bad values, the `found` text) for a per-value rule."""
-    if check is ValueCheck.ZERO_OR_ONE:
-        bad = pc.and_(pc.invert(pc.is_in(arr, value_set=pa.array([0, 1], arr.type))), pc.is_valid(arr))
-        return bad, f"{arr.type} value outside {{0, 1}}"
-    if check is ValueCheck.EXACT_DOUBLE:
-        return pc.invert(_exact_double_survivors(arr)), f"{arr.type} value that double cannot hold exactly"
-    raise AssertionError(f"no kernel for value check {check}")  # pragma: no cover - the table has no others
+def _outside_zero_or_one(arr: pa.Array) -> tuple[pa.Array, str]:
+    bad = pc.and_(pc.invert(pc.is_in(arr, value_set=pa.array(ZERO_OR_ONE_VALUES, arr.type))), pc.is_valid(arr))
+    return bad, f"{arr.type} value outside {{{', '.join(map(str, ZERO_OR_ONE_VALUES))}}}"
+
+
+def _not_exact_double(arr: pa.Array) -> tuple[pa.Array, str]:
+    return pc.invert(_exact_double_survivors(arr)), f"{arr.type} value that double cannot hold exactly"
+
+
+#: ValueCheck -> kernel: (mask of bad values, the `found` text). Keys: every ValueCheck, like the native
+#: forms in ``enforcement/native.py`` (NATIVE_VALUE_CHECKS); tests/test_native.py keeps both complete.
+VALUE_KERNELS: dict[ValueCheck, Callable[[pa.Array], tuple[pa.Array, str]]] = {
+    ValueCheck.ZERO_OR_ONE: _outside_zero_or_one,
+    ValueCheck.EXACT_DOUBLE: _not_exact_double,
+}
 
 
 class Checker:
@@ -256,7 +271,7 @@ class Checker:
         if isinstance(node, ScalarNode):
             check = node.conversion.check
             if node.conversion.decision is Decision.VALUE_CHECK and check is not None:
-                bad, found = _value_violations(check, arr)
+                bad, found = VALUE_KERNELS[check](arr)
                 pos = np.flatnonzero(pc.fill_null(bad, False).to_numpy(zero_copy_only=False))
                 if len(pos):
                     log.add(loc, pos, col.name, Rule.UNSAFE_CAST, describe_expected(node.spec, required),

@@ -1,22 +1,26 @@
-"""The Spark engine: a plan built on the driver, executed per Arrow batch inside ``mapInArrow``.
+"""The Spark engine: a plan built on the driver, executed natively and per Arrow batch inside ``mapInArrow``.
 
-``enforce(df, schema, mode=...)``:
+``enforce(df, schema, mode=..., engine=...)``:
 
-* ``split`` tags every row in one pass (the input columns, unchanged, plus a violations column that
-  is null for valid rows). ``valid`` and ``quarantine`` are filters of that one tagged DataFrame, so
-  writing both from one action (or from a persisted result, :meth:`SplitResult.persist`) costs one pass
-  of the Python check. ``counts`` are exact whatever the user's first action was (see
-  :attr:`SplitResult.counts`).
+* ``engine="auto"`` (default): the plan compiled to Catalyst (:mod:`spark_signature.enforcement.native`)
+  flags every row that may violate it; rows it clears are converted with native expressions and never
+  enter Python, flagged rows go through the Arrow kernels, which give the reasons and paths.
+  ``engine="arrow"``: every row through the kernels (the oracle the native path is tested against).
+* ``split`` yields ``valid`` (converted), ``quarantine`` (the original row plus a violations column) and
+  ``tagged`` (every row, violations null for valid rows). ``counts`` are exact whatever the user's first
+  action was (see :attr:`SplitResult.counts`); :meth:`SplitResult.persist` makes writing both outputs
+  run the checks once.
 * ``check`` (counts only) and ``fail_fast`` return no rows through Python: each partition yields one
   small summary (per column and rule: count and first example). ``fail_fast`` stops a partition at its
   first bad batch and raises :class:`SchemaEnforcementError` on the driver.
+
+``result.explain()`` says, per column and path, which checks ran natively and which in Arrow.
 """
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pyarrow as pa
@@ -24,6 +28,7 @@ import pyarrow as pa
 from spark_signature.compat import observation_metrics
 from spark_signature.dispatch import require_spark_dataframe
 from spark_signature.enforcement.arrow import Checker
+from spark_signature.enforcement.native import ENGINES, ExplainedPlan, NativeCheck, compile_plan, explain_plan
 from spark_signature.enforcement.plan import (
     AnyNode,
     ListNode,
@@ -136,7 +141,7 @@ def spark_conversion(node: Node, c: Any) -> Any:
     if isinstance(node, VectorNode):
         from pyspark.ml.functions import vector_to_array
 
-        return vector_to_array(c)
+        return F.when(c.isNotNull(), vector_to_array(c))  # it refuses a null (an optional column's null)
     if isinstance(node, ScalarNode):
         return c.cast(to_spark_type(node.spec))
     if isinstance(node, ListNode):
@@ -169,11 +174,131 @@ def _observation_result(observation: Any, session: Any) -> dict[str, Any] | None
     return observation_metrics(observation, session)
 
 
+class _TaggedCounter:
+    """``engine="arrow"``: one observation over the tagged frame, which every output is a filter of."""
+
+    def __init__(self, source: Any, tagged: Any, observation: Any, keys: list[tuple[str, str]], column: str) -> None:
+        self.source, self.tagged, self.observation, self.keys, self.column = source, tagged, observation, keys, column
+        self.arrow_rows: int | None = None
+        self.source_kind: str | None = None  # "observation" or "counting_pass"
+        self._rows: int | None = None
+
+    def input_rows(self) -> int:
+        if self._rows is None:
+            self._rows = int(self.source.count())
+        return self._rows
+
+    def observed(self) -> bool:
+        return _observation_result(self.observation, self.tagged.sparkSession) is not None
+
+    def counts(self) -> Counts:
+        rows = self.input_rows()
+        metrics = _observation_result(self.observation, self.tagged.sparkSession)
+        counts = None if metrics is None else _counts_from(rows, metrics, self.keys)
+        self.source_kind = "observation"
+        if counts is None or counts.valid + counts.quarantined != rows:
+            counts = _counts_from(rows, self.tagged.agg(*_metrics(self.column, self.keys)).collect()[0].asDict(),
+                                  self.keys)
+            self.source_kind = "counting_pass"
+        self.arrow_rows = counts.valid + counts.quarantined
+        return counts
+
+    def persist(self, storage_level: Any) -> None:
+        _persist(self.tagged, storage_level)
+
+    def unpersist(self) -> None:
+        self.tagged.unpersist()
+
+
+class _BranchCounter:
+    """``engine="auto"``: the clean rows (native) and the suspect rows (Arrow) are observed on their own.
+
+    ``valid`` is the clean rows, plus the suspect rows the kernels cleared when the native flag is only a
+    superset (else the valid output does not read the suspect rows at all); ``quarantined`` is the
+    suspect rows with violations. One native pass counts the input's rows and flagged rows; each branch's
+    observation (filled by the first action over it) is used only when it matches that count, so a
+    partial action (``show``, ``limit``) or one that ran a branch twice (a sort's sampling pass) is never
+    believed: that branch is counted again by a pass of its own.
+    """
+
+    def __init__(self, flagged: Any, flag: str, clean: Any, clean_obs: Any, suspects: Any, suspect_obs: Any,
+                 keys: list[tuple[str, str]], column: str, valid_reads_suspects: bool) -> None:
+        self.flagged, self.flag, self.clean, self.clean_obs = flagged, flag, clean, clean_obs
+        self.suspects, self.suspect_obs = suspects, suspect_obs
+        self.keys, self.column, self.valid_reads_suspects = keys, column, valid_reads_suspects
+        self.arrow_rows: int | None = None
+        self.source_kind: str | None = None  # "observation" (both branches) or "counting_pass" (any branch)
+        self._native: tuple[int, int] | None = None
+
+    def native_counts(self) -> tuple[int, int]:
+        """(input rows, flagged rows), counted natively in one pass."""
+        if self._native is None:
+            from pyspark.sql import functions as F
+
+            row = self.flagged.agg(F.count(F.lit(1)).alias("rows"),
+                                   F.count(F.when(col(self.flag), 1)).alias("flagged")).collect()[0]
+            self._native = (int(row["rows"]), int(row["flagged"]))
+        return self._native
+
+    def input_rows(self) -> int:
+        return self.native_counts()[0]
+
+    def _observed(self) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+        session = self.clean.sparkSession
+        return _observation_result(self.clean_obs, session), _observation_result(self.suspect_obs, session)
+
+    def observed(self) -> bool:
+        return any(m is not None for m in self._observed())
+
+    def counts(self) -> Counts:
+        rows, flagged = self.native_counts()
+        clean_m, suspect_m = self._observed()
+        clean = None if clean_m is None else int(clean_m.get("rows") or 0)
+        self.source_kind = "observation"
+        if clean != rows - flagged:
+            clean = int(self.clean.count())  # native: the clean rows never enter Python
+            self.source_kind = "counting_pass"
+        suspect = None if suspect_m is None else _counts_from(rows, suspect_m, self.keys)
+        if suspect is None or suspect.valid + suspect.quarantined != flagged:
+            suspect = _counts_from(rows, self.suspects.agg(*_metrics(self.column, self.keys)).collect()[0].asDict(),
+                                   self.keys)
+            self.source_kind = "counting_pass"
+        self.arrow_rows = suspect.valid + suspect.quarantined
+        valid = clean + (suspect.valid if self.valid_reads_suspects else 0)
+        return Counts(rows, valid, suspect.quarantined, suspect.by_rule)
+
+    def persist(self, storage_level: Any) -> None:
+        _persist(self.flagged, storage_level)  # the input and its flag: computed once for both outputs
+        _persist(self.suspects, storage_level)  # the Arrow-checked rows: the kernels run once
+
+    def unpersist(self) -> None:
+        self.suspects.unpersist()
+        self.flagged.unpersist()
+
+
+def _persist(df: Any, storage_level: Any) -> None:
+    if storage_level is None:
+        df.persist()
+    else:
+        df.persist(storage_level)
+
+
+def _counts_from(rows: int, m: dict[str, Any], keys: Sequence[tuple[str, str]]) -> Counts:
+    """Counts from the metrics of :func:`_metrics` (an observation, or a counting pass's row)."""
+    by_rule = {key: int(m.get(f"v{i}") or 0) for i, key in enumerate(keys)}
+    return Counts(rows, int(m.get("valid") or 0), int(m.get("quarantined") or 0),
+                  {k: n for k, n in by_rule.items() if n})
+
+
 @dataclass
 class SplitResult:
-    """Outcome of ``mode="split"``: lazy DataFrames over one tagged pass, plus exact counts.
+    """Outcome of ``mode="split"``: lazy DataFrames over one enforcement, plus exact counts.
 
-    ``warnings`` repeats what the plan warned about (also issued as :class:`~spark_signature.errors.PlanWarning`).
+    ``valid`` and ``quarantine`` read the checks' results (with ``engine="arrow"`` both are filters of
+    ``tagged``; with ``engine="auto"`` ``valid`` reads the rows the native flag clears, natively, and
+    ``quarantine`` the flagged rows the Arrow kernels refused). ``tagged`` holds every row once, the
+    violations column null for valid rows. ``warnings`` repeats what the plan warned about (also issued
+    as :class:`~spark_signature.errors.PlanWarning`).
     """
 
     tagged: Any
@@ -182,12 +307,14 @@ class SplitResult:
     plan: Plan
     violations_column: str
     source: Any  # the input DataFrame
-    _observation: Any
-    _metric_keys: list[tuple[str, str]]
+    _counter: _TaggedCounter | _BranchCounter
     params: dict | None = None  # the validated inference params (defaults filled), if any were given
+    engine: str = "auto"
+    _native: NativeCheck | None = field(default=None, repr=False)
     _counts: Counts | None = None
-    _input_rows: int | None = None
-    #: how the counts were obtained: "observation" (the first action saw every row) or "counting_pass"
+    #: how the counts were obtained: "observation" (the first actions over the outputs saw every row) or
+    #: "counting_pass" (a pass counted what they had not; with engine="auto" writing only ``valid`` leaves
+    #: the flagged rows to such a pass, the only one they make through the Arrow kernels)
     counts_source: str | None = None
 
     @property
@@ -195,27 +322,26 @@ class SplitResult:
         return list(self.plan.warnings)
 
     def persist(self, storage_level: Any = None) -> SplitResult:
-        """Persist the tagged frame, so that writing ``valid`` and ``quarantine`` runs the check once."""
-        if storage_level is None:
-            self.tagged.persist()
-        else:
-            self.tagged.persist(storage_level)
+        """Persist what the outputs share, so that writing ``valid`` and ``quarantine`` runs the checks once.
+
+        ``engine="arrow"``: the tagged frame. ``engine="auto"``: the input with its native flag (computed
+        once for both outputs) and the rows the Arrow kernels checked (checked once).
+        """
+        self._counter.persist(storage_level)
         return self
 
     def unpersist(self) -> SplitResult:
-        self.tagged.unpersist()
+        self._counter.unpersist()
         return self
 
     @property
     def observed(self) -> bool:
-        """True once an action over ``tagged`` (or ``valid``/``quarantine``, filters of it) completed."""
-        return _observation_result(self._observation, self.tagged.sparkSession) is not None
+        """True once an action over an output (``tagged``, ``valid`` or ``quarantine``) completed."""
+        return self._counter.observed()
 
     def input_rows(self) -> int:
         """The rows of the input, counted natively (no Python): the reference the outputs are checked against."""
-        if self._input_rows is None:
-            self._input_rows = int(self.source.count())
-        return self._input_rows
+        return self._counter.input_rows()
 
     def run(self) -> Counts:
         """The counts, running the one pass they need if no action ran yet (same as :attr:`counts`)."""
@@ -226,29 +352,22 @@ class SplitResult:
         """Exact counts of the whole input, whatever action ran first.
 
         ``rows`` is a native count of the input; ``valid`` and ``quarantined`` are counted on their own on
-        the tagged rows. They come from the observation filled by the first action over the tagged frame
-        when that action saw every row (valid + quarantined = rows); after a partial first action
-        (``show``, ``take``, ``limit``) they come from one counting pass over the tagged frame (which
-        reads the persisted rows, if persisted). A count that still does not add up raises
+        the outputs' rows. They come from the observations filled by the first action over the outputs
+        when that action saw every row exactly once (``engine="arrow"``: valid + quarantined = rows;
+        ``engine="auto"``: each branch matches the native count of its rows); after a partial first
+        action (``show``, ``take``, ``limit``), or for an output no action read yet, from one counting
+        pass (which reads the persisted rows, if persisted). A count that still does not add up raises
         :class:`~spark_signature.errors.CountMismatchError`.
         """
         if self._counts is None:
-            metrics = _observation_result(self._observation, self.tagged.sparkSession)
-            counts = None if metrics is None else self._from_metrics(metrics)
-            self.counts_source = "observation"
-            if counts is None or counts.valid + counts.quarantined != counts.rows:
-                counts, self.counts_source = self._counting_pass(), "counting_pass"
-            self._counts = counts.verify()
+            self._counts = self._counter.counts().verify()
+            self.counts_source = self._counter.source_kind
         return self._counts
 
-    def _from_metrics(self, m: dict[str, Any]) -> Counts:
-        by_rule = {key: int(m.get(f"v{i}") or 0) for i, key in enumerate(self._metric_keys)}
-        return Counts(self.input_rows(), int(m.get("valid") or 0), int(m.get("quarantined") or 0),
-                      {k: n for k, n in by_rule.items() if n})
-
-    def _counting_pass(self) -> Counts:
-        row = self.tagged.agg(*_metrics(self.violations_column, self._metric_keys)).collect()[0]
-        return self._from_metrics(row.asDict())
+    def explain(self) -> ExplainedPlan:
+        """Per column and path, which checks run natively and which in the Arrow kernels (``str()`` it, or
+        ``.to_dict()`` for a report); once counted, also how many rows the kernels checked."""
+        return explain_plan(self.plan, self.engine, self._native, arrow_rows=self._counter.arrow_rows)
 
 
 @dataclass
@@ -261,6 +380,9 @@ class CheckResult:
     plan: Plan | None = None
     valid: Any = None  # the converted DataFrame (lazy), set by fail_fast when nothing failed
     params: dict | None = None  # the validated inference params (defaults filled), if any were given
+    engine: str = "auto"
+    arrow_rows: int | None = None  # rows the Arrow kernels checked (all of them with engine="arrow")
+    _native: NativeCheck | None = field(default=None, repr=False)
 
     @property
     def ok(self) -> bool:
@@ -274,6 +396,12 @@ class CheckResult:
     def counts(self) -> Counts:
         return Counts(self.rows, self.rows - self.invalid_rows, self.invalid_rows,
                       {(v["column"], v["rule"]): v["count"] for v in self.violations})
+
+    def explain(self) -> ExplainedPlan:
+        """Per column and path, which checks ran natively and which in the Arrow kernels."""
+        if self.plan is None:
+            raise ValueError("this result has no plan to explain")
+        return explain_plan(self.plan, self.engine, self._native, arrow_rows=self.arrow_rows)
 
 
 # ---- the UDFs --------------------------------------------------------------------------------------
@@ -319,6 +447,18 @@ def _summarize_batches(plan: Plan, stop_at_first: bool):
     return run
 
 
+def _map_in_arrow(df: Any, fn: Any, schema: Any) -> Any:
+    """``df.mapInArrow(fn, schema)`` for any column names: PySpark's ``mapInArrow`` looks each input column up
+    by its unquoted name, which fails for a name with a dot (``a.b``), so the columns travel under positional
+    names and ``fn`` gets each batch back under the real ones (a rename, no copy)."""
+    names = list(df.columns)
+
+    def run(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        return fn(pa.RecordBatch.from_arrays(b.columns, names=names) for b in batches)
+
+    return df.toDF(*[f"_c{i}" for i in range(len(names))]).mapInArrow(run, schema)
+
+
 def _summary_spark_schema() -> Any:
     from pyspark.sql import types as T
 
@@ -341,9 +481,11 @@ def plan_for(df: Any, schema: Schema | ModelSignature, compat: Compat | str = Co
 
 
 def _check_options(df: Any, mode: str, keep_columns: Sequence[str], violations_column: str,
-                   schema: Schema | ModelSignature) -> None:
+                   schema: Schema | ModelSignature, engine: str = "auto") -> None:
     if mode not in ENFORCE_MODES:
         raise bad_option("mode", mode, list(ENFORCE_MODES))
+    if engine not in ENGINES:
+        raise bad_option("engine", engine, list(ENGINES))
     missing_keep = [k for k in keep_columns if k not in df.columns]
     if missing_keep:
         raise SchemaEnforcementError(
@@ -377,6 +519,7 @@ def enforce(
     keep_columns: Sequence[str] = (),
     violations_column: str = "_violations",
     params: dict | None = None,
+    engine: str = "auto",
 ) -> SplitResult | CheckResult:
     """Check every row of ``df`` against ``schema`` (a Schema or a ModelSignature's inputs).
 
@@ -387,17 +530,23 @@ def enforce(
     signature's params schema (MLflow's rules: converted, defaults filled, unknown ones dropped with a
     warning); a bad param raises :class:`ParamsValidationError` before any job. For pandas, numpy,
     lists or dicts use :func:`spark_signature.validate_schema`.
+
+    ``engine="auto"`` (default) checks natively first and sends only the rows Catalyst cannot clear
+    through the Arrow kernels; ``engine="arrow"`` sends every row. Both give the same rows, violations
+    and counts; ``result.explain()`` shows where each check runs.
     """
     require_spark_dataframe(df, "enforce", "spark_signature.validate_schema(data, schema)")
     compat = Compat.parse(compat)
-    _check_options(df, mode, keep_columns, violations_column, schema)
+    _check_options(df, mode, keep_columns, violations_column, schema, engine)
     checked_params = _validate_params(schema, params)
     plan = plan_for(df, schema, compat)
+    native = compile_plan(plan)
     if mode == "split":
-        split = _split(df, plan, keep_columns, violations_column)
+        split = (_split_auto if engine == "auto" else _split)(df, plan, native, keep_columns, violations_column)
         split.params = checked_params
         return split
-    result = _check(df, plan, stop_at_first=(mode == "fail_fast"))
+    stop = mode == "fail_fast"
+    result = (_check_auto if engine == "auto" else _check)(df, plan, native, stop_at_first=stop)
     result.params = checked_params
     if mode == "fail_fast":
         if not result.ok:
@@ -440,50 +589,101 @@ def _matches(column: str, rule: str) -> Any:
     return lambda x: (x["column"] == F.lit(column)) & (x["rule"] == F.lit(rule))
 
 
-def _positional(df: Any, plan: Plan) -> tuple[Any, Plan]:
-    """PySpark's ``mapInArrow`` resolves each input column with ``df[name]``, which reads a dot as a struct
-    field and a backtick as a quote: a frame with such a name goes through it under positional names,
-    and the plan reads those (names are unique: the plan refused duplicates)."""
-    if not any("." in n or "`" in n for n in df.columns):
-        return df, plan
-    names = [f"_col{i}" for i in range(len(df.columns))]
-    where = dict(zip(df.columns, names, strict=True))
-    columns = [dataclasses.replace(c, source=where[c.source]) for c in plan.columns]
-    return df.toDF(*names), dataclasses.replace(plan, columns=columns)
-
-
-def _split(df: Any, plan: Plan, keep: Sequence[str], column: str) -> SplitResult:
-    from pyspark.sql import Observation
+def _tagged_schema(df: Any, column: str) -> Any:
     from pyspark.sql import types as T
 
     spark_arrow_schema(df.schema)  # every column travels through Arrow to the quarantine: refuse the odd ones
-    udf_df, udf_plan = _positional(df, plan)
-    out_schema = T.StructType([*udf_df.schema.fields, T.StructField(column, _spark_violations_type(), True)])
+    return T.StructType([*df.schema.fields, T.StructField(column, _spark_violations_type(), True)])
+
+
+def _unused_name(names: Sequence[str], base: str) -> str:
+    name = base
+    while name in names:
+        name = f"_{name}"
+    return name
+
+
+def _split(df: Any, plan: Plan, native: NativeCheck, keep: Sequence[str], column: str) -> SplitResult:
+    """``engine="arrow"``: every row through the kernels; the outputs are filters of the one tagged frame."""
+    from pyspark.sql import Observation
+
+    out_schema = _tagged_schema(df, column)
     keys = [(c, r.value) for c, r in plan.rules_by_column()]
-    observation = Observation("spark_signature")
-    tagged = udf_df.mapInArrow(_tag_batches(udf_plan, column), out_schema)
-    if udf_df is not df:
-        tagged = tagged.toDF(*df.columns, column)
-    tagged = tagged.observe(observation, *_metrics(column, keys))
+    observation = Observation()
+    tagged = _map_in_arrow(df, _tag_batches(plan, column), out_schema).observe(observation, *_metrics(column, keys))
     v = col(column)
     valid = tagged.where(v.isNull()).select(*converted_columns(plan, keep))
     quarantine = tagged.where(v.isNotNull())
-    return SplitResult(tagged, valid, quarantine, plan, column, df, observation, keys)
+    counter = _TaggedCounter(df, tagged, observation, keys, column)
+    return SplitResult(tagged, valid, quarantine, plan, column, df, counter, engine="arrow", _native=native)
 
 
-def _check(df: Any, plan: Plan, *, stop_at_first: bool) -> CheckResult:
-    # Only the columns the plan reads travel to Python: a counts-only pass needs nothing else.
-    needed, udf_plan = _positional(df.select(*[col(c.source) for c in plan.columns]), plan)
-    records = needed.mapInArrow(_summarize_batches(udf_plan, stop_at_first), _summary_spark_schema()).collect()
-    rows = sum(r["rows"] for r in records if r["column"] is None)
+def _split_auto(df: Any, plan: Plan, native: NativeCheck, keep: Sequence[str], column: str) -> SplitResult:
+    """``engine="auto"``: the native flag splits the input; only flagged rows go through the kernels.
+
+    ``valid`` = the clean rows, converted natively (plus, when the flag is only a superset, the flagged
+    rows the kernels cleared); ``quarantine`` = the flagged rows with violations; ``tagged`` = both
+    branches, the clean ones with a null violations column.
+    """
+    from pyspark.sql import Observation
+    from pyspark.sql import functions as F
+
+    out_schema = _tagged_schema(df, column)
+    keys = [(c, r.value) for c, r in plan.rules_by_column()]
+    flag = _unused_name(df.columns, "_spark_signature_suspect")
+    flagged = df.select("*", native.suspect.alias(flag))
+    clean_obs, suspect_obs = Observation(), Observation()
+    clean = flagged.where(~col(flag)).drop(flag).observe(clean_obs, F.count(F.lit(1)).alias("rows"))
+    suspects = (_map_in_arrow(flagged.where(col(flag)).drop(flag), _tag_batches(plan, column), out_schema)
+                .observe(suspect_obs, *_metrics(column, keys)))
+    v = col(column)
+    converted = converted_columns(plan, keep)
+    valid = clean.select(*converted)
+    if not native.exact:
+        valid = valid.union(suspects.where(v.isNull()).select(*converted))
+    quarantine = suspects.where(v.isNotNull())
+    tagged = clean.select("*", F.lit(None).cast(_spark_violations_type()).alias(column)).union(suspects)
+    counter = _BranchCounter(flagged, flag, clean, clean_obs, suspects, suspect_obs, keys, column,
+                             valid_reads_suspects=not native.exact)
+    return SplitResult(tagged, valid, quarantine, plan, column, df, counter, engine="auto", _native=native)
+
+
+def _check_result(records: list[Any], rows: int, plan: Plan, native: NativeCheck, engine: str) -> CheckResult:
+    arrow_rows = sum(r["rows"] for r in records if r["column"] is None)
     invalid = sum(r["invalid_rows"] for r in records if r["column"] is None)
     parts = [RuleCount(r["column"], Rule(r["rule"]), r["count"],
                        Violation.from_dict({**r.asDict(), "row": None})) for r in records if r["column"] is not None]
     violations = [{"column": rc.column, "rule": rc.rule.value, "count": rc.count,
                    **{k: v for k, v in rc.first.to_dict().items() if k in ("path", "expected", "found", "value")}}
                   for rc in merge_rule_counts(parts)]
-    return CheckResult(rows, invalid, violations, plan)
+    return CheckResult(rows, invalid, violations, plan, engine=engine, arrow_rows=arrow_rows, _native=native)
 
 
-__all__ = ["ENFORCE_MODES", "CheckResult", "SplitResult", "converted_columns", "enforce", "plan_for",
+def _check(df: Any, plan: Plan, native: NativeCheck, *, stop_at_first: bool) -> CheckResult:
+    """``engine="arrow"``: every row of the columns the plan reads through the kernels."""
+    # Only the columns the plan reads travel to Python: a counts-only pass needs nothing else.
+    needed = df.select(*[col(c.source) for c in plan.columns])
+    records = _map_in_arrow(needed, _summarize_batches(plan, stop_at_first), _summary_spark_schema()).collect()
+    rows = sum(r["rows"] for r in records if r["column"] is None)
+    return _check_result(records, rows, plan, native, "arrow")
+
+
+def _check_auto(df: Any, plan: Plan, native: NativeCheck, *, stop_at_first: bool) -> CheckResult:
+    """``engine="auto"``: rows counted natively in the same job; only flagged rows reach the kernels."""
+    from pyspark.sql import Observation
+    from pyspark.sql import functions as F
+
+    names = [c.source for c in plan.columns]
+    flag = _unused_name(names, "_spark_signature_suspect")
+    observation = Observation()
+    flagged = (df.select(*[col(n) for n in names], native.suspect.alias(flag))
+               .observe(observation, F.count(F.lit(1)).alias("rows")))
+    records = _map_in_arrow(flagged.where(col(flag)).drop(flag), _summarize_batches(plan, stop_at_first),
+                            _summary_spark_schema()).collect()
+    metrics = _observation_result(observation, df.sparkSession)
+    rows = int(metrics["rows"]) if metrics is not None else int(df.count())
+    return _check_result(records, rows, plan, native, "auto")
+
+
+__all__ = ["ENFORCE_MODES", "ENGINES", "CheckResult", "SplitResult", "converted_columns", "enforce", "plan_for",
            "spark_arrow_schema", "spark_conversion"]
