@@ -41,7 +41,7 @@ CASES = [
     ),
     pytest.param(
         "a bigint", [(1,), (None,)], Schema([ColSpec(L, "a", required=False)]), "mlflow",
-        {(1, "a", "null_in_required")}, id="mlflow-compat-long-null-refused-even-if-optional",
+        {(1, "a", "null_in_integer")}, id="mlflow-compat-long-null-refused-even-if-optional",
     ),
     pytest.param(
         "a double", [(1.0,), (None,)], Schema([ColSpec(D, "a")]), "mlflow",
@@ -107,7 +107,7 @@ CASES = [
     ),
     pytest.param(
         "arr array<bigint>", [([1, 2],), ([1, None],)], Schema([ColSpec(Array(L), "arr", required=False)]), "mlflow",
-        {(1, "arr[1]", "null_in_required")}, id="mlflow-compat-null-long-element-refused",
+        {(1, "arr[1]", "null_in_integer")}, id="mlflow-compat-null-long-element-refused",
     ),
     pytest.param(
         "arr array<double>", [([1.0, None],)], Schema([ColSpec(Array(D), "arr")]), "mlflow",

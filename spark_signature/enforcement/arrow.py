@@ -23,13 +23,14 @@ from spark_signature.enforcement.plan import (
     ListNode,
     MapNode,
     Node,
+    NullNode,
     Plan,
     ScalarNode,
     StructNode,
     TensorNode,
 )
 from spark_signature.errors import Rule
-from spark_signature.rules import Compat, Decision, ValueCheck, describe_expected, null_is_violation
+from spark_signature.rules import PANDAS_CHECKS, Compat, Decision, ValueCheck, describe_expected, null_violation
 from spark_signature.violations import VIOLATION_FIELDS, RuleCount, Violation, merge_rule_counts
 
 VIOLATION_TYPE = pa.struct([(name, pa.string()) for name in VIOLATION_FIELDS])
@@ -239,13 +240,14 @@ class Checker:
         if isinstance(node, AnyNode):
             return
         tensor = isinstance(node, TensorNode)
-        if arr.null_count and (tensor or null_is_violation(node.spec, required, self.compat, position=position)):
-            pos = np.flatnonzero(arr.is_null().to_numpy(zero_copy_only=False))
-            log.add(loc, pos, col.name, Rule.NULL_IN_REQUIRED, describe_expected(node.spec, required),
-                    "null", None)
+        if arr.null_count:
+            verdict = null_violation(node.spec, True if tensor else required, self.compat, position=position)
+            if verdict is not None:
+                pos = np.flatnonzero(arr.is_null().to_numpy(zero_copy_only=False))
+                log.add(loc, pos, col.name, verdict.rule, describe_expected(node.spec, required), verdict.found, None)
         if isinstance(node, ScalarNode):
             check = node.conversion.check
-            if node.conversion.decision is Decision.VALUE_CHECK and check is not None:
+            if node.conversion.decision is Decision.VALUE_CHECK and check is not None and check not in PANDAS_CHECKS:
                 bad, found = _value_violations(check, arr)
                 pos = np.flatnonzero(pc.fill_null(bad, False).to_numpy(zero_copy_only=False))
                 if len(pos):
@@ -306,6 +308,8 @@ def convert(node: Node | None, arr: pa.Array) -> pa.Array:
     """``arr`` converted to the declared type of ``node`` (lossless: the plan and the checks accepted it)."""
     if node is None or isinstance(node, AnyNode):
         return arr
+    if isinstance(node, NullNode):
+        return pa.nulls(len(arr), to_arrow_type(node.spec) or pa.null())
     if isinstance(node, ScalarNode):
         return arr.cast(DATATYPE_TO_ARROW[node.spec], safe=False)
     if isinstance(node, ListNode):
