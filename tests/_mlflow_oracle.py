@@ -16,6 +16,7 @@ MLflow mutates dicts in place.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import datetime as dt
 import decimal
@@ -209,13 +210,13 @@ def _frame(series_factory: Callable[[], pd.Series]) -> Callable[[], pd.DataFrame
     return lambda: pd.DataFrame({"x": series_factory()})
 
 
-L, I, D, F, S, B, BIN, DT = (DataType.long, DataType.integer, DataType.double, DataType.float, DataType.string,
-                             DataType.boolean, DataType.binary, DataType.datetime)
+L, INT, D, F, S, B, BIN, DT = (DataType.long, DataType.integer, DataType.double, DataType.float, DataType.string,
+                               DataType.boolean, DataType.binary, DataType.datetime)
 
 #: name -> declared composite type.
 COMPOSITE_TYPES: dict[str, Any] = {
     "Array(long)": Array(L),
-    "Array(integer)": Array(I),
+    "Array(integer)": Array(INT),
     "Array(double)": Array(D),
     "Array(float)": Array(F),
     "Array(string)": Array(S),
@@ -356,7 +357,8 @@ NAMED_TENSOR_CASES: dict[str, tuple[Callable[[], Any], Schema]] = {
     "ndarray_one_named": (lambda: np.zeros((2, 3)), _tensor("float64", (-1, 3), "t")),
     "df_named_scalars": (lambda: pd.DataFrame({"t": [1.5, 2.5]}), _tensor("float64", (-1,), "t")),
     "df_named_scalars_cast": (lambda: pd.DataFrame({"t": [1.5, 2.7]}), _tensor("int64", (-1,), "t")),
-    "df_named_lists": (lambda: pd.DataFrame({"t": [[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]}), _tensor("float64", (-1, 3), "t")),
+    "df_named_lists": (lambda: pd.DataFrame({"t": [[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]}),
+                       _tensor("float64", (-1, 3), "t")),
     "df_named_lists_cast": (lambda: pd.DataFrame({"t": [[1.5, 2.0, 3.0], [4.0, 5.0, 6.0]]}),
                             _tensor("int32", (-1, 3), "t")),
     "df_named_ragged": (lambda: pd.DataFrame({"t": [[1.0, 2.0], [4.0, 5.0, 6.0]]}), _tensor("float64", (-1, 3), "t")),
@@ -453,11 +455,23 @@ class Outcome:
     error: str = ""  # the exception's type and first line (when refused)
 
 
-def _quiet() -> Any:
-    ctx = warnings.catch_warnings()
-    ctx.__enter__()
-    warnings.simplefilter("ignore")
-    return ctx
+@contextlib.contextmanager
+def _quiet() -> Iterator[None]:
+    """No warnings, and MLflow's logger (extra-column warnings) silenced, for the duration."""
+    logger = logging.getLogger("mlflow")
+    level = logger.level
+    logger.setLevel(logging.CRITICAL)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            yield
+    finally:
+        logger.setLevel(level)
+
+
+def _refusal(exc: Exception) -> Outcome:
+    lines = str(exc).splitlines() or [""]
+    return Outcome(False, error=f"{type(exc).__name__}: {lines[0][:200]}")
 
 
 def run_mlflow(case: Case) -> Outcome:
@@ -466,29 +480,21 @@ def run_mlflow(case: Case) -> Outcome:
     from mlflow.types.schema import Schema as MlflowSchema
 
     schema = MlflowSchema.from_json(case.schema.to_json())
-    logger = logging.getLogger("mlflow")
-    level = logger.level
-    logger.setLevel(logging.CRITICAL)
-    ctx = _quiet()
-    try:
-        out = _enforce_schema(case.data(), schema)
-    except Exception as exc:
-        return Outcome(False, error=f"{type(exc).__name__}: {str(exc).splitlines()[0][:200]}")
-    finally:
-        ctx.__exit__(None, None, None)
-        logger.setLevel(level)
+    with _quiet():
+        try:
+            out = _enforce_schema(case.data(), schema)
+        except Exception as exc:
+            return _refusal(exc)
     return Outcome(True, canon_output(out))
 
 
 def run_ours(case: Case) -> Outcome:
     """Our decision under compat='mlflow'. Only SchemaEnforcementError is a refusal: anything else raises."""
-    ctx = _quiet()
-    try:
-        out = validate_schema(case.data(), case.schema, compat="mlflow")
-    except SchemaEnforcementError as exc:
-        return Outcome(False, error=f"{type(exc).__name__}: {str(exc).splitlines()[0][:200]}")
-    finally:
-        ctx.__exit__(None, None, None)
+    with _quiet():
+        try:
+            out = validate_schema(case.data(), case.schema, compat="mlflow")
+        except SchemaEnforcementError as exc:
+            return _refusal(exc)
     return Outcome(True, canon_output(out))
 
 

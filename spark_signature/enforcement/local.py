@@ -53,7 +53,8 @@ def _to_frame(data: Any, schema: Schema) -> pd.DataFrame:
             v is None or np.isscalar(v) or (isinstance(v, list) and all(isinstance(x, str) for x in v))
             for v in data.values()
         )
-        text_scalars = all(isinstance(v, np.ndarray) and v.dtype.type == np.str_ and v.shape == () for v in data.values())
+        text_scalars = all(isinstance(v, np.ndarray) and v.dtype.type == np.str_ and v.shape == ()
+                           for v in data.values())
         try:
             if composite or scalar_like or text_scalars:
                 return pd.DataFrame([data])

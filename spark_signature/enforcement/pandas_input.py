@@ -32,7 +32,6 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from spark_signature.arrow_types import to_arrow_type
 from spark_signature.errors import Rule, SchemaEnforcementError
 from spark_signature.rules import Found, ValueCheck, decide
 from spark_signature.types import AnyType, Array, Compat, DataType, Map, Object
@@ -71,7 +70,7 @@ def read_column(series: pd.Series, spec: Any, compat: Compat, required: bool = T
 
 def _typed(series: pd.Series) -> ColumnInput:
     try:
-        return ColumnInput(pa.Array.from_pandas(series), found_name=str(series.dtype))
+        return ColumnInput(pa.Array.from_pandas(series))
     except _ARROW_ERRORS:
         return _untyped(series)
 
@@ -222,6 +221,7 @@ def _mlflow_scalar(series: pd.Series, t: DataType) -> ColumnInput:
         s = s.infer_objects()
     if s.dtype != object:
         read = _typed(s)
+        read.found_name = read.found_name or str(s.dtype)  # MLflow decides on pandas dtypes: name them
         if _mlflow_keeps(s.dtype, t):
             read.converted = s
         return read

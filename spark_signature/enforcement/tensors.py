@@ -40,7 +40,7 @@ def check_tensor(name: str, value: Any, spec: TensorSpec) -> Any:
         return value
     dtype = value.data.dtype if sparse else value.dtype
     ndim = len(value.shape)
-    ragged_ok = dtype == object and ndim == 1 and any(d == -1 for d in shape[1:])
+    ragged_ok = dtype == np.dtype(object) and ndim == 1 and any(d == -1 for d in shape[1:])
     if not ragged_ok:
         if ndim != len(shape) or any(
             want != -1 and got != want for want, got in zip(shape, value.shape, strict=True)
