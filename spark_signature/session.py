@@ -1,6 +1,9 @@
 """The one place that builds a SparkSession: Delta configured, jars resolved once and then reused offline.
 
-Two situations, one entry point (:func:`get_spark`):
+Three situations, one entry point (:func:`get_spark`):
+
+* **Spark Connect** (``remote="sc://host:port"`` or ``$SPARK_REMOTE``): a Connect client session
+  (:func:`spark_signature.connect.remote_session`); the server's configuration is its owner's.
 
 * **Under spark-submit** (or when a SparkContext already runs in this process) the configuration belongs
   to whoever launched the JVM, so we only ``getOrCreate()`` and add nothing. ``scripts/spark-submit``
@@ -367,8 +370,13 @@ def get_spark(
     *,
     conf_file: str | os.PathLike[str] | None = None,
     cache: Path | None = None,
+    remote: str | None = None,
 ) -> SparkSession:
     """Return the SparkSession for tests, jobs and notebooks.
+
+    With ``remote`` (or ``$SPARK_REMOTE``), a Spark Connect session for that URL (``sc://host:port``,
+    e.g. Databricks Connect's, or ``local[N]`` for a Connect server inside this process): only ``conf``
+    (runtime settings) is sent, the server's own configuration stays as its owner set it.
 
     Under spark-submit (or with a context already running) the existing session is returned untouched:
     its configuration came from the launcher. Otherwise a local session is built from ``conf_file``
@@ -377,6 +385,11 @@ def get_spark(
     """
     from pyspark.sql import SparkSession
 
+    remote = remote or os.environ.get("SPARK_REMOTE") or None
+    if remote:
+        from spark_signature.connect import remote_session
+
+        return remote_session(remote, app_name, conf)
     if under_spark_submit():
         if master or conf:
             log.warning("get_spark: a Spark application is already running; master/conf are ignored")

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pytest
+from _spark_jobs import count_jobs
 
 from spark_signature import (
     AnyType,
@@ -26,6 +27,8 @@ from spark_signature import (
 )
 from spark_signature.enforcement.local import find_violations, validate_schema
 from spark_signature.enforcement.spark import enforce, spark_arrow_schema
+
+pytestmark = pytest.mark.spark_sessions("classic", "connect")
 
 L, D, S = DataType.long, DataType.double, DataType.string
 
@@ -191,11 +194,10 @@ def test_split_outputs_reordered_converted_and_kept_columns(spark):
 
 def test_missing_required_column_refused_before_any_job(spark):
     df = spark.createDataFrame([(1, 1)], "a bigint, c bigint")
-    tracker = spark.sparkContext.statusTracker()
-    before = len(tracker.getJobIdsForGroup(None))
-    with pytest.raises(SchemaEnforcementError, match=r"missing inputs \['b'\].*extra inputs: \['c'\]"):
+    with count_jobs(spark) as jobs, pytest.raises(SchemaEnforcementError,
+                                                  match=r"missing inputs \['b'\].*extra inputs: \['c'\]"):
         enforce(df, Schema([ColSpec(L, "a"), ColSpec(L, "b")]))
-    assert len(tracker.getJobIdsForGroup(None)) == before
+    assert jobs == [0]
 
 
 def test_missing_optional_column_is_fine(spark):
