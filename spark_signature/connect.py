@@ -4,10 +4,8 @@ Databricks serverless and shared-access clusters, and Spark 4's own Connect mode
 Spark Connect session: a gRPC client with no ``sparkContext`` and no JVM in the Python process.
 ``enforce`` (every mode), ``infer_signature`` on Spark DataFrames (every mode) and ``score`` work there
 unchanged: they only use DataFrame operations (``mapInArrow``, ``observe``, aggregates, ``persist``)
-that Connect implements; observed counts come back with the action's result
-(:func:`spark_signature.compat.observation_metrics`). What a Connect client cannot do (read the
-``SparkContext``, its status tracker or the JVM) is refused with :func:`unavailable`, which says what
-and why.
+that Connect implements; observed counts come back with the action's result. None of the library's
+code reads a ``SparkContext``, its status tracker or the JVM on a Connect session (docs/connect.md).
 
 pyspark decides once per *process* whether ``pyspark.sql.functions``, ``Column`` and ``Observation``
 build classic or Connect objects (``SPARK_CONNECT_MODE_ENABLED``, set by
@@ -44,7 +42,6 @@ __all__ = [
     "connect_mode_enabled",
     "is_connect",
     "remote_session",
-    "unavailable",
 ]
 
 CONNECT_SERVER_CLASS = "org.apache.spark.sql.connect.service.SparkConnectServer"
@@ -88,15 +85,6 @@ def check_api_mode(df: Any, function: str) -> None:
         fix="use one kind of session per process: make the Connect session with SparkSession.builder.remote(url) "
         "(or spark_signature.get_spark(remote=url)), which switches pyspark to Connect, and no classic session "
         "next to it" if connect else "stop the Spark Connect session, or run the classic job in its own process",
-    )
-
-
-def unavailable(what: str, why: str, fix: str) -> ConfigError:
-    """The error for something a Spark Connect client cannot do: what, why, and what to do instead."""
-    return ConfigError(
-        f"{what} is not available on a Spark Connect session: {why}.",
-        rule=Rule.INVALID_OPTION, path="spark", expected="a classic SparkSession", found="a Spark Connect session",
-        fix=fix,
     )
 
 
