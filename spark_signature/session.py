@@ -374,9 +374,10 @@ def get_spark(
 ) -> SparkSession:
     """Return the SparkSession for tests, jobs and notebooks.
 
-    With ``remote`` (or ``$SPARK_REMOTE``), a Spark Connect session for that URL (``sc://host:port``,
-    e.g. Databricks Connect's, or ``local[N]`` for a Connect server inside this process): only ``conf``
-    (runtime settings) is sent, the server's own configuration stays as its owner set it.
+    With ``remote`` (or ``$SPARK_REMOTE``), a Spark Connect session for that URL: for ``sc://host:port``
+    (a server someone runs, e.g. Databricks Connect's) only ``conf`` (runtime settings) is sent, the
+    server's own configuration stays as its owner set it; ``local[N]`` starts a Connect server inside
+    this process (pyspark's), with the settings a local session gets (conf file, Delta, UTC, Arrow).
 
     Under spark-submit (or with a context already running) the existing session is returned untouched:
     its configuration came from the launcher. Otherwise a local session is built from ``conf_file``
@@ -389,7 +390,14 @@ def get_spark(
     if remote:
         from spark_signature.connect import remote_session
 
-        return remote_session(remote, app_name, conf)
+        if not remote.startswith("local"):
+            return remote_session(remote, app_name, conf)
+        path = conf_file if conf_file is not None else default_conf_file()
+        settings = build_conf(app_name, remote, conf, read_conf_file(path) if path is not None else {},
+                              jars=cached_delta_jars(cache or cache_dir()), cache=cache)
+        settings.pop("spark.master")  # pyspark's in-process server takes its master from the URL
+        os.environ["PYSPARK_PYTHON"] = sys.executable
+        return remote_session(remote, app_name, settings)
     if under_spark_submit():
         if master or conf:
             log.warning("get_spark: a Spark application is already running; master/conf are ignored")

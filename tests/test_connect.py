@@ -99,6 +99,8 @@ def test_get_spark_refuses_a_connect_session_next_to_a_classic_one(classic_mode,
 
 @pytest.mark.slow
 def test_get_spark_remote_and_spark_remote_give_a_working_connect_session_in_a_fresh_process(connect_server):
+    """``remote=sc://...``, ``$SPARK_REMOTE`` and ``remote="local[1]"`` each give a Connect session that
+    enforces and infers."""
     script = textwrap.dedent(f"""
         import json, sys
         from spark_signature import ColSpec, DataType, Schema, enforce, get_spark, infer_signature
@@ -111,7 +113,9 @@ def test_get_spark_remote_and_spark_remote_give_a_working_connect_session_in_a_f
                           "inferred": full.to_dict()}}))
     """)
     env = {k: v for k, v in os.environ.items() if k not in (MODE, "SPARK_REMOTE")}
-    for arg, extra in ((connect_server.url, {}), ("-", {"SPARK_REMOTE": connect_server.url})):
+    variants = ((connect_server.url, {}), ("-", {"SPARK_REMOTE": connect_server.url}),
+                ("local[1]", {}))  # the last: pyspark's Connect server inside that process
+    for arg, extra in variants:
         done = subprocess.run([sys.executable, "-c", script, arg], env={**env, **extra}, capture_output=True,
                               text=True, timeout=300)
         assert done.returncode == 0, done.stderr[-3000:]
