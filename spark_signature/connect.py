@@ -40,6 +40,7 @@ __all__ = [
     "LocalConnectServer",
     "check_api_mode",
     "connect_mode_enabled",
+    "free_port",
     "is_connect",
     "remote_session",
 ]
@@ -120,7 +121,8 @@ def remote_session(remote: str, app_name: str | None = None, conf: Mapping[str, 
 # --------------------------------------------------------------------------------------------------
 
 
-def _free_port() -> int:
+def free_port() -> int:
+    """A TCP port free on 127.0.0.1 right now (for a local server)."""
     with contextlib.closing(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
@@ -183,7 +185,7 @@ class LocalConnectServer:
         """Start the server and wait until it accepts connections (a ConfigError with its log if not)."""
         if self.process is not None:
             return self
-        self.port = self.port or _free_port()
+        self.port = self.port or free_port()
         env = {**os.environ, "PYSPARK_PYTHON": sys.executable, "PYSPARK_DRIVER_PYTHON": sys.executable}
         for var in ("SPARK_REMOTE", _MODE_ENV, "SPARK_CONNECT_MODE", "PYSPARK_GATEWAY_PORT"):
             env.pop(var, None)  # the server is a classic Spark application

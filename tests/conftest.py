@@ -67,7 +67,7 @@ CONNECT_MODE_ENV = "SPARK_CONNECT_MODE_ENABLED"
 def connect_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     """A local Spark Connect server (child process) with the test settings; its web UI serves the
     status API that ``tests/_spark_jobs.py`` counts jobs with."""
-    from spark_signature.connect import LocalConnectServer, _free_port
+    from spark_signature.connect import LocalConnectServer, free_port
 
     try:
         import grpc  # noqa: F401  (the Connect client's transport: the `connect` extra)
@@ -75,7 +75,7 @@ def connect_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
         pytest.skip("the Spark Connect client needs the `connect` extra (grpcio, grpcio-status, ...)")
     folder = tmp_path_factory.mktemp("spark-connect")
     conf = {**TEST_CONF, "spark.sql.warehouse.dir": str(folder / "warehouse"),
-            "spark.ui.enabled": "true", "spark.ui.port": str(_free_port()), "spark.log.level": "WARN"}
+            "spark.ui.enabled": "true", "spark.ui.port": str(free_port()), "spark.log.level": "WARN"}
     server = LocalConnectServer(conf, master="local[2]", log_file=folder / "server.log",
                                 app_name="spark_signature-tests-connect")
     server.start()
