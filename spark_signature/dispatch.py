@@ -22,8 +22,12 @@ def is_pandas_like(value: Any) -> bool:
 
 
 def require_spark_dataframe(value: Any, function: str, local_alternative: str) -> None:
-    """Refuse anything but a Spark DataFrame, pointing to the local function for Python data."""
+    """Refuse anything but a Spark DataFrame, pointing to the local function for Python data, and a
+    DataFrame whose kind (classic / Spark Connect) is not the one pyspark builds columns for here."""
     if is_spark_dataframe(value):
+        from spark_signature.connect import check_api_mode
+
+        check_api_mode(value, function)
         return
     kind = f"{type(value).__module__.split('.')[0]}.{type(value).__name__}"
     raise ConfigError(

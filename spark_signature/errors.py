@@ -19,6 +19,7 @@ class Rule(StrEnum):
     MISSING_COLUMN = "missing_column"
     DUPLICATE_COLUMN = "duplicate_column"
     NULL_IN_REQUIRED = "null_in_required"
+    NULL_IN_INTEGER = "null_in_integer"  # compat="mlflow": a null in an optional integer/long (MLflow refuses it)
     UNSAFE_CAST = "unsafe_cast"
     WRONG_TYPE = "wrong_type"
     MISSING_PROPERTY = "missing_property"
@@ -37,6 +38,8 @@ FIXES: dict[Rule, str] = {
     Rule.DUPLICATE_COLUMN: "rename or drop the duplicated columns: names must be unique to match a signature",
     Rule.NULL_IN_REQUIRED: "fill or drop the nulls (e.g. df.fillna / df.dropna), or mark the field optional "
     "(required=False) in the signature; mode='split' quarantines such rows instead",
+    Rule.NULL_IN_INTEGER: "declare the column as double, or use the default compat='strict', where an optional "
+    "integer column may hold nulls; mode='split' quarantines such rows instead",
     Rule.UNSAFE_CAST: "the value does not convert losslessly to the declared type: cast it explicitly in Spark "
     "if the loss is acceptable, or change the signature's type; mode='split' quarantines such rows instead",
     Rule.WRONG_TYPE: "cast the column to the declared type in Spark, or change the signature",

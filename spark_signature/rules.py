@@ -11,7 +11,8 @@ The table is derived from MLflow's ``_enforce_mlflow_datatype`` (mlflow 3.17): u
 double, date/timestamp to datetime. Where MLflow accepts a column only because pandas stores it as
 ``object`` (decimals, dates or bytes passing a ``string``/``boolean`` spec) we refuse; and a decimal
 wider than 15 digits converts to double only value by value, where the value survives (MLflow converts
-it whatever it loses; ``compat="mlflow"`` does too). See ``docs/deviations.md``.
+it whatever it loses). :data:`MLFLOW_CONVERSIONS` holds what ``compat="mlflow"`` decides otherwise:
+MLflow's object-column rules (:attr:`Found.OBJECT`) and its lossy decimals. See ``docs/deviations.md``.
 
 Pure Python: no Spark, no Arrow.
 """
@@ -21,22 +22,26 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from spark_signature.types import AnyType, Compat, DataType
+from spark_signature.errors import Rule
+from spark_signature.types import AnyType, Array, Compat, DataType, Map
 
 __all__ = [
     "CONVERSIONS",
     "MAX_EXACT_DECIMAL_PRECISION",
     "MLFLOW_CONVERSIONS",
+    "PANDAS_CHECKS",
     "ZERO_OR_ONE_VALUES",
     "Compat",
     "Conversion",
     "Decision",
     "Found",
+    "NullViolation",
     "ValueCheck",
     "decide",
     "describe_expected",
     "markdown_table",
     "null_is_violation",
+    "null_violation",
 ]
 
 #: A decimal with at most this many significant digits survives a round trip through a double
@@ -67,7 +72,11 @@ class Found(StrEnum):
     TIMESTAMP = "timestamp"  # naive (pandas), or Spark's TimestampType
     TIMESTAMP_NTZ = "timestamp_ntz"  # Spark's TimestampNTZType
     TIMESTAMP_TZ = "timestamp_tz"  # a tz-aware pandas column
-    NULL = "null"
+    NULL = "null"  # an all-null column (Arrow's null type, Spark's NullType): no type of its own
+    #: a pandas ``object`` column as MLflow sees it: Python values of any (mixed) types. Only the local
+    #: engine produces it (under compat="mlflow" for every object column MLflow's ``infer_objects`` leaves
+    #: as object; in strict mode for object columns Arrow cannot give one type). Spark columns never are.
+    OBJECT = "object"
     LIST = "list"
     STRUCT = "struct"
     MAP = "map"
@@ -90,6 +99,13 @@ class ValueCheck(StrEnum):
 
     ZERO_OR_ONE = "zero_or_one"  # MLflow: int64 -> float/double only for 0/1 values (PR #13036)
     EXACT_DOUBLE = "exact_double"  # a decimal value must survive the conversion to double
+    NUMERIC = "numeric"  # MLflow: an object column -> double through pandas.to_numeric, which must succeed
+    DATETIME = "datetime"  # MLflow: an object column -> datetime through astype('datetime64[ns]')
+
+
+#: Checks of Python objects (:attr:`Found.OBJECT`): Arrow cannot hold the values, so the local engine
+#: runs them with pandas when it reads the column, and the kernels see the converted column.
+PANDAS_CHECKS = frozenset({ValueCheck.NUMERIC, ValueCheck.DATETIME})
 
 
 #: The int64 values MLflow converts to float/double (ValueCheck.ZERO_OR_ONE).
@@ -117,6 +133,10 @@ TZ_HINT = "Please ensure that the input data of datetime column only contains ti
 DECIMAL_CHECKED = (
     "{type} has more than 15 significant digits: values that do not survive the conversion to double are "
     "refused per row (rule unsafe_cast); cast the column to double in Spark to accept the rounding"
+)
+OBJECT_HINT = (
+    "the column holds Python objects (of several types, or only missing values) that do not convert to "
+    "the declared type; give the column one type matching the signature (e.g. df[col].astype(...))"
 )
 DECIMAL_LOSSY = (
     "{type} has more than 15 significant digits: converted to double as MLflow does, values may lose "
@@ -158,29 +178,49 @@ CONVERSIONS: dict[tuple[Found, DataType], Conversion] = {
     **{(Found.NULL, t): _WIDEN for t in DataType},
 }
 
-#: Where ``compat="mlflow"`` decides otherwise: MLflow converts any decimal to double.
+#: Where ``compat="mlflow"`` decides otherwise (MLflow 3.17's ``_enforce_mlflow_datatype``):
+#:
+#: * any decimal converts to double, whatever it loses;
+#: * a pandas object column (what ``infer_objects`` leaves as object) passes ``string``, ``binary`` and
+#:   ``boolean`` unchanged, becomes ``double`` if ``pandas.to_numeric`` converts it and ``datetime`` if
+#:   ``astype('datetime64[ns]')`` does; every other type refuses it.
 MLFLOW_CONVERSIONS: dict[tuple[Found, DataType], Conversion] = {
     (Found.DECIMAL_WIDE, D.double): Conversion(Decision.WIDEN, warning=DECIMAL_LOSSY),
+    **{(Found.OBJECT, t): _ACCEPT for t in (D.string, D.binary, D.boolean)},
+    (Found.OBJECT, D.double): Conversion(Decision.VALUE_CHECK, ValueCheck.NUMERIC),
+    (Found.OBJECT, D.datetime): Conversion(Decision.VALUE_CHECK, ValueCheck.DATETIME),
 }
 
-#: Extra hints for refusals, keyed like CONVERSIONS.
+MLFLOW_MISSING_VALUES_HINT = (
+    "if the column holds integers with missing values: pandas can not hold those in an integer column and "
+    "stores them as floats (or objects), which compat='mlflow' refuses whatever `required` says, as MLflow "
+    "does. Declare the column as double, or use the default compat='strict', where an optional integer "
+    "column may hold nulls."
+)
+
+#: Extra hints for refusals, keyed like CONVERSIONS (MLFLOW_REFUSAL_HINTS first under compat="mlflow").
 REFUSAL_HINTS: dict[tuple[Found, DataType], str] = {
     **{(Found.FLOAT64, t): MISSING_VALUES_HINT for t in (D.integer, D.long)},
     (Found.INT64, D.integer): "a long column can not be narrowed to integer; declare the column as long.",
     (Found.FLOAT64, D.float): "a double column can not be narrowed to float; declare the column as double.",
+    **{(Found.OBJECT, t): OBJECT_HINT for t in DataType},
+}
+MLFLOW_REFUSAL_HINTS: dict[tuple[Found, DataType], str] = {
+    (f, t): MLFLOW_MISSING_VALUES_HINT for f in (Found.FLOAT64, Found.OBJECT) for t in (D.integer, D.long)
 }
 
 
 def decide(found: Found, target: DataType, compat: Compat | str = Compat.STRICT) -> Conversion:
     """The table lookup; a refusal carries the most helpful hint we have."""
-    conversion = None
+    conversion = hint = None
     if Compat(compat) is Compat.MLFLOW:
         conversion = MLFLOW_CONVERSIONS.get((found, target))
+        hint = MLFLOW_REFUSAL_HINTS.get((found, target))
     if conversion is None:
         conversion = CONVERSIONS.get((found, target))
     if conversion is not None:
         return conversion
-    return Conversion(Decision.REFUSE, hint=REFUSAL_HINTS.get((found, target)))
+    return Conversion(Decision.REFUSE, hint=hint or REFUSAL_HINTS.get((found, target)))
 
 
 def null_is_violation(target: object, required: bool, compat: Compat, *, position: str = "column") -> bool:
@@ -194,13 +234,51 @@ def null_is_violation(target: object, required: bool, compat: Compat, *, positio
     * MLFLOW: MLflow never checks nulls in scalar columns or elements (NaN/None pass), except that
       integer/long values cannot hold them in pandas (float64 + NaN is refused with the missing-values
       hint), whatever `required` says. Properties, map values (MLflow checks each value as a scalar with
-      the map's flag) and composite values follow `required`.
+      the map's flag) and composite values follow `required`, except that an Array or Map of Any takes
+      None even when required (MLflow's ``_enforce_array`` / ``_enforce_map``).
     """
     if isinstance(target, AnyType):
+        return False
+    if compat is Compat.MLFLOW and _of_any(target):
         return False
     if compat is Compat.STRICT or position in ("property", "map_value") or not isinstance(target, DataType):
         return bool(required)
     return target in (DataType.integer, DataType.long)
+
+
+#: The `found` text of a null that compat="mlflow" refuses in an optional integer column or element.
+MLFLOW_NULL_IN_INTEGER = (
+    "null (compat='mlflow' refuses nulls in {type} values even when optional, as MLflow does: pandas holds "
+    "integers with missing values as float64, which MLflow does not convert to {type})"
+)
+
+
+@dataclass(frozen=True)
+class NullViolation:
+    """How a refused null is reported: its rule and the `found` text."""
+
+    rule: Rule
+    found: str = "null"
+
+
+def null_violation(target: object, required: bool, compat: Compat, *, position: str = "column") -> NullViolation | None:
+    """None if a null is fine at this position (:func:`null_is_violation`), else how to report it.
+
+    A null in a required position is ``null_in_required``. Under compat="mlflow" a null in an *optional*
+    integer/long column or element is refused too (MLflow's pandas cannot hold it): that is reported as
+    ``null_in_integer`` with MLflow's reason, never as a contradictory "null in required".
+    """
+    if not null_is_violation(target, required, compat, position=position):
+        return None
+    if not required:
+        name = target.name if isinstance(target, DataType) else repr(target)
+        return NullViolation(Rule.NULL_IN_INTEGER, MLFLOW_NULL_IN_INTEGER.format(type=name))
+    return NullViolation(Rule.NULL_IN_REQUIRED)
+
+
+def _of_any(target: object) -> bool:
+    return (isinstance(target, Array) and isinstance(target.dtype, AnyType)) or (
+        isinstance(target, Map) and isinstance(target.value_type, AnyType))
 
 
 def describe_expected(target: object, required: bool) -> str:
@@ -212,7 +290,8 @@ def describe_expected(target: object, required: bool) -> str:
 def markdown_table() -> str:
     """The conversion table as Markdown (docs/enforcement.md embeds it; a test keeps the two equal)."""
     marks = {Decision.ACCEPT: "ok", Decision.WIDEN: "widen", Decision.REFUSE: "✗"}
-    checks = {ValueCheck.ZERO_OR_ONE: "0/1 only", ValueCheck.EXACT_DOUBLE: "exact values only"}
+    checks = {ValueCheck.ZERO_OR_ONE: "0/1 only", ValueCheck.EXACT_DOUBLE: "exact values only",
+              ValueCheck.NUMERIC: "if to_numeric converts", ValueCheck.DATETIME: "if astype converts"}
     targets = list(DataType)
     lines = [
         "| found \\ declared | " + " | ".join(t.name for t in targets) + " |",
@@ -226,7 +305,7 @@ def markdown_table() -> str:
             c = decide(found, t)
             cell = checks[c.check] if c.check is not None else marks[c.decision]
             mlflow = decide(found, t, Compat.MLFLOW)
-            if mlflow != c:
+            if (mlflow.decision, mlflow.check) != (c.decision, c.check):
                 cell += f" (mlflow: {checks[mlflow.check] if mlflow.check else marks[mlflow.decision]})"
             cells.append(cell)
         lines.append(f"| {found.value} | " + " | ".join(cells) + " |")

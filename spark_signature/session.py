@@ -1,6 +1,9 @@
 """The one place that builds a SparkSession: Delta configured, jars resolved once and then reused offline.
 
-Two situations, one entry point (:func:`get_spark`):
+Three situations, one entry point (:func:`get_spark`):
+
+* **Spark Connect** (``remote="sc://host:port"`` or ``$SPARK_REMOTE``): a Connect client session
+  (:func:`spark_signature.connect.remote_session`); the server's configuration is its owner's.
 
 * **Under spark-submit** (or when a SparkContext already runs in this process) the configuration belongs
   to whoever launched the JVM, so we only ``getOrCreate()`` and add nothing. ``scripts/spark-submit``
@@ -531,8 +534,14 @@ def get_spark(
     conf_file: str | os.PathLike[str] | None = None,
     cache: Path | None = None,
     delta: bool | None = None,
+    remote: str | None = None,
 ) -> SparkSession:
     """Return the SparkSession for tests, jobs and notebooks.
+
+    With ``remote`` (or ``$SPARK_REMOTE``), a Spark Connect session for that URL: for ``sc://host:port``
+    (a server someone runs, e.g. Databricks Connect's) only ``conf`` (runtime settings) is sent, the
+    server's own configuration stays as its owner set it; ``local[N]`` starts a Connect server inside
+    this process (pyspark's), with the settings a local session gets (conf file, Delta, UTC, Arrow).
 
     Under spark-submit (or with a context already running) the existing session is returned untouched:
     its configuration came from the launcher. Otherwise a local session is built from ``conf_file``
@@ -545,6 +554,21 @@ def get_spark(
     """
     from pyspark.sql import SparkSession
 
+    remote = remote or os.environ.get("SPARK_REMOTE") or None
+    if remote:
+        from spark_signature.connect import remote_session
+
+        if not remote.startswith("local"):
+            return remote_session(remote, app_name, conf)
+        path = conf_file if conf_file is not None else default_conf_file()
+        use_delta = delta_installed() if delta is None else delta
+        coordinates = delta_coordinates() if use_delta else None
+        jars = cached_delta_jars(cache or cache_dir(), coordinates) if coordinates else None
+        settings = build_conf(app_name, remote, conf, read_conf_file(path) if path is not None else {},
+                              jars=jars, cache=cache, delta=coordinates is not None)
+        settings.pop("spark.master")  # pyspark's in-process server takes its master from the URL
+        os.environ["PYSPARK_PYTHON"] = sys.executable
+        return remote_session(remote, app_name, settings)
     if under_spark_submit():
         if master or conf:
             log.warning("get_spark: a Spark application is already running; master/conf are ignored")

@@ -5,6 +5,14 @@ narwhals/chispa habit: local[2], UI off, 2 shuffle partitions, UTC. Tests that u
 marked ``spark`` automatically, so ``pytest -m "not spark"`` runs the pure-Python suite without a JVM.
 Tests that need Delta (marked ``delta``, or asking for ``delta_path``) skip, saying why, in a venv
 without delta-spark (Delta is optional; no Delta release is built for the newest Spark yet).
+
+Spark Connect: a module marked ``pytestmark = pytest.mark.spark_sessions("classic", "connect")`` runs
+each of its Spark tests twice, ``spark`` being the classic session, then a Spark Connect client of a
+local Connect server (``connect_server``: a ``spark-submit`` child process on a free loopback port,
+started once, on first use). pyspark builds classic or Connect columns per process
+(``SPARK_CONNECT_MODE_ENABLED``, which ``SparkSession.builder.remote`` sets in a real client): the
+``connect`` instance sets it for its module's tests only and restores it after, so the classic session
+keeps working next to it (``tests/test_connect.py`` checks both ways).
 """
 
 from __future__ import annotations
@@ -14,6 +22,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import _spark_jobs
 import pytest
 
 from spark_signature import compat
@@ -46,7 +55,7 @@ TEST_CONF: dict[str, str] = {
 
 
 @pytest.fixture(scope="session")
-def spark(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SparkSession]:
+def classic_spark(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SparkSession]:
     """The session SparkSession (Delta configured through get_spark), stopped at the end of the run."""
     warehouse = tmp_path_factory.mktemp("spark-warehouse")
     session = get_spark(
@@ -57,6 +66,71 @@ def spark(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SparkSession]:
     session.sparkContext.setLogLevel("ERROR")
     yield session
     session.stop()
+
+
+SESSION_KINDS = ("classic", "connect")
+CONNECT_MODE_ENV = "SPARK_CONNECT_MODE_ENABLED"
+
+
+@pytest.fixture(scope="session")
+def connect_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """A local Spark Connect server (child process) with the test settings; its web UI serves the
+    status API that ``tests/_spark_jobs.py`` counts jobs with."""
+    from spark_signature.connect import LocalConnectServer, free_port
+
+    try:
+        import grpc  # noqa: F401  (the Connect client's transport: the `connect` extra)
+    except ImportError:
+        pytest.skip("the Spark Connect client needs the `connect` extra (grpcio, grpcio-status, ...)")
+    folder = tmp_path_factory.mktemp("spark-connect")
+    conf = {**TEST_CONF, "spark.sql.warehouse.dir": str(folder / "warehouse"),
+            "spark.ui.enabled": "true", "spark.ui.port": str(free_port()), "spark.log.level": "WARN"}
+    server = LocalConnectServer(conf, master="local[2]", log_file=folder / "server.log",
+                                app_name="spark_signature-tests-connect")
+    server.start()
+    _spark_jobs.CONNECT_UI[server.url] = f"http://127.0.0.1:{conf['spark.ui.port']}"
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def connect_client(connect_server: Any) -> Iterator[Any]:
+    """One Spark Connect client session of ``connect_server`` for the run."""
+    from pyspark.sql.connect.session import SparkSession as ConnectSession
+
+    session = ConnectSession.builder.remote(connect_server.url).getOrCreate()
+    _spark_jobs.CONNECT_UI[session.session_id] = _spark_jobs.CONNECT_UI[connect_server.url]
+    yield session
+    session.stop()
+
+
+@pytest.fixture(scope="session")
+def spark(request: pytest.FixtureRequest, classic_spark: SparkSession) -> Iterator[Any]:
+    """The classic session; in ``spark_sessions`` modules also the Spark Connect client (see above)."""
+    kind = getattr(request, "param", "classic")
+    if kind == "classic":
+        yield classic_spark
+        return
+    session = request.getfixturevalue("connect_client")
+    before = os.environ.get(CONNECT_MODE_ENV)
+    os.environ[CONNECT_MODE_ENV] = "1"
+    try:
+        yield session
+    finally:
+        if before is None:
+            os.environ.pop(CONNECT_MODE_ENV, None)
+        else:
+            os.environ[CONNECT_MODE_ENV] = before
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """``spark_sessions(...)`` modules: ``spark`` once per session kind, per module (so Connect mode is on
+    for that module's Connect tests only)."""
+    marker = metafunc.definition.get_closest_marker("spark_sessions")
+    if marker is None or "spark" not in metafunc.fixturenames:
+        return
+    kinds = list(marker.args or SESSION_KINDS)
+    metafunc.parametrize("spark", kinds, indirect=True, scope="module", ids=kinds)
 
 
 @pytest.fixture
@@ -121,11 +195,12 @@ def iris_model(mlflow_store: Any) -> Any:
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Mark every test that asks for the ``spark`` fixture, directly or through another fixture; skip
+    """Mark every test that asks for a Spark session fixture, directly or through another fixture; skip
     the ``delta`` ones where delta-spark is not installed."""
+    sessions = {"spark", "classic_spark", "connect_server", "connect_client"}
     for item in items:
         fixtures = getattr(item, "fixturenames", ())
-        if "spark" in fixtures:
+        if sessions & set(fixtures):
             item.add_marker(pytest.mark.spark)
         if "delta_path" in fixtures:
             item.add_marker(pytest.mark.delta)

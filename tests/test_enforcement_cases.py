@@ -17,6 +17,7 @@ import pandas as pd
 import pytest
 from _engines import assert_case, pandas_frame
 from _mlflow import assert_refused_for, mlflow_error
+from _spark_jobs import count_jobs
 from _spark_lines import requires_variant
 
 from spark_signature import (
@@ -36,6 +37,8 @@ from spark_signature.enforcement.local import validate_schema
 from spark_signature.enforcement.spark import ENGINES, enforce
 from spark_signature.errors import FIXES, PlanWarning, Rule
 
+pytestmark = pytest.mark.spark_sessions("classic", "connect")
+
 L, D, S = DataType.long, DataType.double, DataType.string
 WIDE = decimal.Decimal("12345678901234567.123")  # 20 digits: the nearest double is 1.2345678901234568e16
 
@@ -51,7 +54,7 @@ CASES = [
     ),
     pytest.param(
         "a bigint", [(1,), (None,)], Schema([ColSpec(L, "a", required=False)]), "mlflow",
-        {(1, "a", "null_in_required")}, id="mlflow-compat-long-null-refused-even-if-optional",
+        {(1, "a", "null_in_integer")}, id="mlflow-compat-long-null-refused-even-if-optional",
     ),
     pytest.param(
         "a double", [(1.0,), (None,)], Schema([ColSpec(D, "a")]), "mlflow",
@@ -117,7 +120,7 @@ CASES = [
     ),
     pytest.param(
         "arr array<bigint>", [([1, 2],), ([1, None],)], Schema([ColSpec(Array(L), "arr", required=False)]), "mlflow",
-        {(1, "arr[1]", "null_in_required")}, id="mlflow-compat-null-long-element-refused",
+        {(1, "arr[1]", "null_in_integer")}, id="mlflow-compat-null-long-element-refused",
     ),
     pytest.param(
         "arr array<double>", [([1.0, None],)], Schema([ColSpec(Array(D), "arr")]), "mlflow",
@@ -209,11 +212,10 @@ def test_split_outputs_reordered_converted_and_kept_columns(spark, engine):
 
 def test_missing_required_column_refused_before_any_job(spark):
     df = spark.createDataFrame([(1, 1)], "a bigint, c bigint")
-    tracker = spark.sparkContext.statusTracker()
-    before = len(tracker.getJobIdsForGroup(None))
-    with pytest.raises(SchemaEnforcementError, match=r"missing inputs \['b'\].*extra inputs: \['c'\]") as err:
+    with count_jobs(spark) as jobs, pytest.raises(SchemaEnforcementError,
+                                                  match=r"missing inputs \['b'\].*extra inputs: \['c'\]") as err:
         enforce(df, Schema([ColSpec(L, "a"), ColSpec(L, "b")]))
-    assert len(tracker.getJobIdsForGroup(None)) == before
+    assert jobs == [0]
     assert (err.value.rule, err.value.path) == ("missing_column", "b")
 
 

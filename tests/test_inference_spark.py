@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import uuid
 import warnings
-from contextlib import contextmanager
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pytest
+from _spark_jobs import count_jobs
 from _spark_lines import HAS_VARIANT
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
@@ -43,6 +42,8 @@ from spark_signature.types import (
     TensorSpec,
 )
 
+pytestmark = pytest.mark.spark_sessions("classic", "connect")
+
 
 def arr(t: T.DataType) -> T.ArrayType:
     return T.ArrayType(t, containsNull=True)
@@ -62,20 +63,6 @@ def struct(*fields: T.StructField) -> T.StructType:
 
 def spec(signature: ModelSignature, name: str) -> ColSpec:
     return next(s for s in signature.inputs.inputs if s.name == name)
-
-
-@contextmanager
-def count_jobs(spark):
-    """Count the Spark jobs started inside the block (a job group + the status tracker)."""
-    sc = spark.sparkContext
-    group = f"test-{uuid.uuid4().hex}"
-    sc.setJobGroup(group, "counting jobs")
-    box: list[int] = []
-    try:
-        yield box
-    finally:
-        box.append(len(sc.statusTracker().getJobIdsForGroup(group)))
-        sc.setLocalProperty("spark.jobGroup.id", None)
 
 
 def check_clean(df, signature: ModelSignature) -> None:

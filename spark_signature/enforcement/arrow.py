@@ -24,6 +24,7 @@ from spark_signature.enforcement.plan import (
     ListNode,
     MapNode,
     Node,
+    NullNode,
     Plan,
     ScalarNode,
     StructNode,
@@ -31,12 +32,13 @@ from spark_signature.enforcement.plan import (
 )
 from spark_signature.errors import Rule
 from spark_signature.rules import (
+    PANDAS_CHECKS,
     ZERO_OR_ONE_VALUES,
     Compat,
     Decision,
     ValueCheck,
     describe_expected,
-    null_is_violation,
+    null_violation,
 )
 from spark_signature.types import DataType
 from spark_signature.violations import VIOLATION_FIELDS, RuleCount, Violation, merge_rule_counts
@@ -235,7 +237,8 @@ def _not_exact_double(arr: pa.Array) -> tuple[pa.Array, str]:
     return pc.invert(_exact_double_survivors(arr)), f"{arr.type} value that double cannot hold exactly"
 
 
-#: ValueCheck -> kernel: (mask of bad values, the `found` text). Keys: every ValueCheck, like the native
+#: ValueCheck -> kernel: (mask of bad values, the `found` text). Keys: every ValueCheck but PANDAS_CHECKS (the
+#: local engine runs those while reading Python objects), like the native
 #: forms in ``enforcement/native.py`` (NATIVE_VALUE_CHECKS); tests/test_native.py keeps both complete.
 VALUE_KERNELS: dict[ValueCheck, Callable[[pa.Array], tuple[pa.Array, str]]] = {
     ValueCheck.ZERO_OR_ONE: _outside_zero_or_one,
@@ -264,13 +267,14 @@ class Checker:
         if isinstance(node, AnyNode):
             return
         tensor = isinstance(node, TensorNode)
-        if arr.null_count and (tensor or null_is_violation(node.spec, required, self.compat, position=position)):
-            pos = np.flatnonzero(arr.is_null().to_numpy(zero_copy_only=False))
-            log.add(loc, pos, col.name, Rule.NULL_IN_REQUIRED, describe_expected(node.spec, required),
-                    "null", None)
+        if arr.null_count:
+            verdict = null_violation(node.spec, True if tensor else required, self.compat, position=position)
+            if verdict is not None:
+                pos = np.flatnonzero(arr.is_null().to_numpy(zero_copy_only=False))
+                log.add(loc, pos, col.name, verdict.rule, describe_expected(node.spec, required), verdict.found, None)
         if isinstance(node, ScalarNode):
             check = node.conversion.check
-            if node.conversion.decision is Decision.VALUE_CHECK and check is not None:
+            if node.conversion.decision is Decision.VALUE_CHECK and check is not None and check not in PANDAS_CHECKS:
                 bad, found = VALUE_KERNELS[check](arr)
                 pos = np.flatnonzero(pc.fill_null(bad, False).to_numpy(zero_copy_only=False))
                 if len(pos):
@@ -331,6 +335,8 @@ def convert(node: Node | None, arr: pa.Array) -> pa.Array:
     """``arr`` converted to the declared type of ``node`` (lossless: the plan and the checks accepted it)."""
     if node is None or isinstance(node, AnyNode):
         return arr
+    if isinstance(node, NullNode):
+        return pa.nulls(len(arr), to_arrow_type(node.spec) or pa.null())
     if isinstance(node, ScalarNode):
         if pa.types.is_decimal(arr.type) and node.spec is DataType.double:
             return decimal_to_double(arr)

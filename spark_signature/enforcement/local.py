@@ -1,26 +1,38 @@
 """The local engine: pandas / numpy / dict / list inputs through the same plan and kernels as Spark.
 
 The input is normalised the way MLflow's ``_enforce_schema`` does (Series, scalars, dicts, lists become
-a DataFrame), converted column by column to Arrow, planned with :func:`build_plan` and checked with the
-same :class:`Checker` the Spark engine runs. The first violation raises; otherwise the data comes back
-converted to the signature's types, in signature order.
+a DataFrame), read column by column (:mod:`~spark_signature.enforcement.pandas_input`: Arrow, and
+MLflow's own view of pandas columns under ``compat="mlflow"``), planned with :func:`build_plan` and
+checked with the same :class:`Checker` the Spark engine runs. The first violation raises; otherwise the
+data comes back converted to the signature's types, in signature order.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from spark_signature.arrow_types import to_arrow_type
 from spark_signature.dispatch import refuse_spark_dataframe
 from spark_signature.enforcement.arrow import Checker, ViolationLog, convert
-from spark_signature.enforcement.plan import Plan, build_plan
-from spark_signature.errors import Rule, SchemaEnforcementError
-from spark_signature.types import Array, Compat, DataType, Map, Object, Schema, TensorSpec
-from spark_signature.types.values import is_missing
+from spark_signature.enforcement.pandas_input import ColumnInput, read_column
+from spark_signature.enforcement.plan import (
+    AnyNode,
+    ListNode,
+    MapNode,
+    Node,
+    NullNode,
+    Plan,
+    ScalarNode,
+    StructNode,
+    build_plan,
+)
+from spark_signature.errors import SchemaEnforcementError
+from spark_signature.rules import Decision
+from spark_signature.types import Array, Compat, DataType, Object, Schema, TensorSpec
 
 __all__ = ["find_violations", "validate_schema"]
 
@@ -41,8 +53,10 @@ def _to_frame(data: Any, schema: Schema) -> pd.DataFrame:
             v is None or np.isscalar(v) or (isinstance(v, list) and all(isinstance(x, str) for x in v))
             for v in data.values()
         )
+        text_scalars = all(isinstance(v, np.ndarray) and v.dtype.type == np.str_ and v.shape == ()
+                           for v in data.values())
         try:
-            if composite or scalar_like:
+            if composite or scalar_like or text_scalars:
                 return pd.DataFrame([data])
             return pd.DataFrame({k: (v.tolist() if isinstance(v, np.ndarray) and v.ndim > 1 else v)
                                  for k, v in data.items()})
@@ -59,47 +73,47 @@ def _to_frame(data: Any, schema: Schema) -> pd.DataFrame:
     )
 
 
-def _column_to_arrow(series: pd.Series, spec: Any) -> pa.Array:
-    """One pandas column as Arrow; object columns of composites use the declared type as a guide."""
-    target = to_arrow_type(spec)
-    if series.dtype == object and isinstance(spec, (Array, Object, Map)):
-        values = [None if is_missing(v) else _plain(v) for v in series.tolist()]
-        try:
-            return pa.array(values, type=target) if isinstance(spec, Map) else pa.array(values)
-        except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError):
-            pass
-    try:
-        return pa.Array.from_pandas(series)
-    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, TypeError, ValueError):
-        kinds = sorted({type(v).__name__ for v in series.tolist()})
-        return _Opaque(series.dtype, kinds)  # refused by the plan with a clear message
-
-
-class _Opaque:
-    """A column Arrow cannot type (mixed Python objects, complex numbers): always refused."""
-
-    def __init__(self, dtype: Any, kinds: list[str]) -> None:
-        self.dtype = dtype
-        self.kinds = kinds
-
-
-def _plain(v: Any) -> Any:
-    if isinstance(v, np.ndarray):
-        return v.tolist()
-    if isinstance(v, dict):
-        return {k: _plain(x) for k, x in v.items()}
-    return v
-
-
 # ---- the accepted data back as pandas ---------------------------------------------------------
 
 
-def _to_pandas(arr: pa.Array) -> pd.Series:
+def _to_pandas(arr: pa.Array, node: Node, compat: Compat) -> pd.Series:
+    """A converted Arrow column as pandas. Structs and maps come back as dicts; under compat="mlflow"
+    arrays come back as lists and strings as ``object``, as MLflow returns them (strict keeps Arrow's
+    numpy arrays and pandas' ``str``)."""
     if pa.types.is_integer(arr.type) and arr.null_count:
         return pd.Series(pd.array(arr.to_pylist(), dtype=f"Int{arr.type.bit_width}"))
-    if pa.types.is_struct(arr.type) or pa.types.is_map(arr.type):
-        return pd.Series(arr.to_pylist(), dtype=object)
-    return arr.to_pandas()
+    if _as_python(arr.type, compat):
+        return pd.Series(arr.to_pylist(maps_as_pydicts="lossy"), dtype=object)
+    out = arr.to_pandas()
+    if compat is Compat.MLFLOW and node.spec is DataType.string:
+        out = out.astype(object)  # MLflow casts to numpy's str, which pandas holds as object
+    return out
+
+
+def _unchanged(node: Node | None) -> bool:
+    """The plan converts nothing at or below ``node``: the input's values are the output (as MLflow returns
+    them), Any values and absent optional properties included."""
+    if node is None or isinstance(node, (AnyNode, NullNode)):
+        return True
+    if isinstance(node, ScalarNode):
+        return node.conversion.decision is Decision.ACCEPT
+    if isinstance(node, ListNode):
+        return _unchanged(node.element)
+    if isinstance(node, MapNode):
+        return _unchanged(node.value)
+    if isinstance(node, StructNode):
+        return all(_unchanged(f.node) for f in node.fields)
+    return False
+
+
+def _as_python(t: pa.DataType, compat: Compat) -> bool:
+    """Does the column come back as Python values: structs, maps (to_pandas gives key/value tuples), and
+    under compat="mlflow" every list."""
+    if pa.types.is_struct(t) or pa.types.is_map(t):
+        return True
+    if pa.types.is_list(t) or pa.types.is_large_list(t) or pa.types.is_fixed_size_list(t):
+        return compat is Compat.MLFLOW or _as_python(t.value_type, compat)
+    return False
 
 
 # ---- the public entry point ------------------------------------------------------------------------
@@ -114,35 +128,62 @@ def _raise_first(log: ViolationLog) -> None:
     )
 
 
-def plan_local(frame: pd.DataFrame, schema: Schema, compat: Compat | str) -> tuple[Plan, pa.Table]:
-    """Arrow-convert the columns the schema reads, then plan (types decided before values are checked)."""
+@dataclass
+class LocalPlan:
+    """The plan of a pandas input, with the columns as the kernels read them and the output labels."""
+
+    plan: Plan
+    table: pa.Table
+    reads: dict[str, ColumnInput]  # by the plan's source name
+    labels: dict[str, Any]  # the plan's column name -> the label of the output column
+
+
+def _matches(label: Any, name: Any, compat: Compat) -> bool:
+    """A column label matches a signature name: exactly under compat="mlflow" (MLflow's ``in`` test, so the
+    label ``0`` is not the name ``"0"``), by their text in strict mode."""
+    return label == name if compat is Compat.MLFLOW else str(label) == str(name)
+
+
+def plan_local(frame: pd.DataFrame, schema: Schema, compat: Compat | str) -> LocalPlan:
+    """Read the columns the schema names (pandas -> Arrow, MLflow's view under compat), then plan: every
+    type decision is taken before a value is checked."""
+    compat = Compat.parse(compat)
     specs = list(schema.inputs)
-    names = [str(c) for c in frame.columns]
-    wanted = {str(s.name): s for s in specs}
-    arrays, fields, opaque = [], [], []
-    for i, name in enumerate(names):  # by position: labels may repeat (refused by the plan, never a crash)
-        spec = wanted.get(name) if schema.has_input_names() else (specs[i] if i < len(specs) else None)
+    labels = list(frame.columns)
+    named = schema.has_input_names()
+    declared = {str(s.name) for s in specs} if named else set()
+    arrays, fields, reads, kinds, found_names, out_labels = [], [], {}, {}, {}, {}
+    for i, label in enumerate(labels):
+        if named:
+            spec = next((s for s in specs if _matches(label, s.name, compat)), None)
+            key = str(spec.name) if spec is not None else _extra_key(label, declared)
+        else:
+            spec = specs[i] if i < len(specs) else None
+            key = str(label) if str(label) not in fields else f"{label!r}#{i}"
         if spec is None:
             arrays.append(pa.nulls(len(frame)))
-            fields.append(pa.field(name, pa.null()))
+            fields.append(key)
             continue
-        arr = _column_to_arrow(frame.iloc[:, i], None if isinstance(spec, TensorSpec) else spec.type)
-        if isinstance(arr, _Opaque):
-            opaque.append((name, spec, arr))
-            arr = pa.nulls(len(frame))
-        arrays.append(arr)
-        fields.append(pa.field(name, arr.type))
-    table = pa.Table.from_arrays(arrays, schema=pa.schema(fields))
-    if opaque:
-        name, spec, arr = opaque[0]
-        expected = spec.type.name if isinstance(spec.type, DataType) else repr(spec.type)
-        raise SchemaEnforcementError(
-            f"Incompatible input types for column {name}. Can not safely convert {arr.dtype} (holding "
-            f"{', '.join(arr.kinds)}) to {expected}.",
-            rule=Rule.UNSAFE_CAST, path=name, expected=expected, found=str(arr.dtype),
-            fix="give the column a single type matching the signature",
-        )
-    return build_plan(schema, table.schema, compat=compat), table
+        read = read_column(frame.iloc[:, i], None if isinstance(spec, TensorSpec) else spec.type, compat,
+                           spec.required)
+        arrays.append(read.array)
+        fields.append(key)
+        reads[key] = read
+        out_labels[str(spec.name) if named else str(i)] = spec.name if named else label
+        if read.found is not None:
+            kinds[key] = read.found
+        if read.found_name is not None:
+            found_names[key] = read.found_name
+    table = pa.Table.from_arrays(arrays, names=fields)
+    plan = build_plan(schema, table.schema, compat=compat, found_names=found_names, found_kinds=kinds)
+    return LocalPlan(plan, table, reads, out_labels)
+
+
+def _extra_key(label: Any, declared: set[str]) -> str:
+    """The name of a column no signature name matches; never one of the declared names (the label ``0``
+    under compat="mlflow" must not pass for the name ``"0"``)."""
+    text = str(label)
+    return text if text not in declared else f"{label!r} ({type(label).__name__})"
 
 
 def find_violations(data: Any, schema: Schema, *, compat: Compat | str = Compat.STRICT) -> list[dict]:
@@ -150,33 +191,38 @@ def find_violations(data: Any, schema: Schema, *, compat: Compat | str = Compat.
     found, value. Static refusals still raise, as they concern the whole column."""
     refuse_spark_dataframe(data, "find_violations", "spark_signature.enforce(df, schema, mode='check')")
     frame = _to_frame(data, schema)
-    plan, table = plan_local(frame, schema, compat)
-    return Checker(plan).check(table).records()
+    local = plan_local(frame, schema, compat)
+    return Checker(local.plan).check(local.table).records()
 
 
 def validate_schema(data: Any, schema: Schema, *, compat: Compat | str = Compat.STRICT) -> Any:
     """Raise :class:`SchemaEnforcementError` if ``data`` does not satisfy ``schema``; else return it enforced.
 
-    MLflow's ``mlflow.models.validate_schema`` contract (raises on a mismatch); ``compat="mlflow"``
-    reproduces MLflow's decisions on nulls, the default also refuses nulls in required columns.
+    MLflow's ``mlflow.models.validate_schema`` contract (raises on a mismatch), returning what MLflow's
+    ``_enforce_schema`` returns: the columns converted to the signature's types, in signature order,
+    keeping the input's index. ``compat="mlflow"`` reproduces MLflow's decisions and converted output
+    (docs/deviations.md lists what remains different); the default also refuses nulls in required
+    columns and never converts a value it would lose.
     """
     refuse_spark_dataframe(data, "validate_schema", "spark_signature.enforce(df, schema)")
     compat = Compat.parse(compat)
     if schema.is_tensor_spec():
         from spark_signature.enforcement.tensors import validate_tensors
 
-        return validate_tensors(data, schema)
+        return validate_tensors(data, schema, compat)
     frame = _to_frame(data, schema)
-    plan, table = plan_local(frame, schema, compat)
-    log = Checker(plan).check(table)
+    local = plan_local(frame, schema, compat)
+    log = Checker(local.plan).check(local.table)
     if log:
         _raise_first(log)
     out = {}
-    for c in plan.columns:
-        series = _to_pandas(convert(c.node, table.column(c.source).combine_chunks()))
-        series.index = frame.index
-        out[c.name] = series
-    result = pd.DataFrame(out, index=frame.index)
-    if not schema.has_input_names():
-        result.columns = [frame.columns[int(c.name)] for c in plan.columns]
-    return result
+    for c in local.plan.columns:
+        read = local.reads[c.source]
+        if read.converted is not None:
+            series = read.converted
+        elif read.unchanged is not None and _unchanged(c.node):
+            series = read.unchanged
+        else:
+            series = _to_pandas(convert(c.node, local.table.column(c.source).combine_chunks()), c.node, compat)
+        out[local.labels[c.name]] = series.set_axis(frame.index)
+    return pd.DataFrame(out, index=frame.index)

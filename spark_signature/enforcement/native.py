@@ -109,7 +109,8 @@ def _beyond_exact_digits(c: Column, t: pa.DataType) -> Column:
     return F.abs(c) >= F.lit(_exact_bound(t)).cast(DecimalType(t.precision, t.scale))
 
 
-#: ValueCheck -> its native form. Keys: every ValueCheck (tests/test_native.py), like arrow.VALUE_KERNELS.
+#: ValueCheck -> its native form. Keys: every ValueCheck but rules.PANDAS_CHECKS (no Spark column holds Python
+#: objects; tests/test_native.py), like arrow.VALUE_KERNELS.
 NATIVE_VALUE_CHECKS: dict[ValueCheck, NativeValueCheck] = {
     ValueCheck.ZERO_OR_ONE: NativeValueCheck(
         _outside_zero_or_one, lambda _t: f"NOT IN {tuple(ZERO_OR_ONE_VALUES)}", exact=True),

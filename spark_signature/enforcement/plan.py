@@ -19,7 +19,16 @@ import pyarrow as pa
 from spark_signature import paths
 from spark_signature.arrow_types import classify, classify_numpy
 from spark_signature.errors import PlanWarning, Rule, SchemaEnforcementError, describe, fix_for
-from spark_signature.rules import COMPOSITE_KINDS, Compat, Conversion, Decision, Found, decide, describe_expected
+from spark_signature.rules import (
+    COMPOSITE_KINDS,
+    Compat,
+    Conversion,
+    Decision,
+    Found,
+    decide,
+    describe_expected,
+    null_violation,
+)
 from spark_signature.types import AnyType, Array, ColSpec, DataType, Map, Object, Schema, TensorSpec
 
 
@@ -40,6 +49,13 @@ class ScalarNode(Node):
 @dataclass
 class AnyNode(Node):
     pass
+
+
+@dataclass
+class NullNode(Node):
+    """An all-null column (or field, element) against a composite type: it has no type of its own, so only
+    the null policy judges it (``lit(None)`` in Spark, ``[None]`` in pandas). Scalars take the table's
+    ``(null, type)`` entry instead."""
 
 
 @dataclass
@@ -103,18 +119,29 @@ class Plan:
 
     def rules_by_column(self) -> list[tuple[str, Rule]]:
         """Every (column, rule) pair a batch can report: the keys of the per-column counts."""
-        return [(col.name, rule) for col in self.columns for rule in possible_rules(col.node)]
+        return [(col.name, rule) for col in self.columns
+                for rule in possible_rules(col.node, self.compat, col.required)]
 
 
-def possible_rules(node: Node | None) -> list[Rule]:
-    """The rules the kernels can report at ``node`` or below it."""
+def possible_rules(node: Node | None, compat: Compat = Compat.STRICT, required: bool = True,
+                   position: str = "column") -> list[Rule]:
+    """The rules the kernels can report at ``node`` or below it (``required``/``position`` as the
+    kernels pass them down: elements and map values inherit the column's flag, properties have their own)."""
     rules = [Rule.NULL_IN_REQUIRED]
+    if node is not None and not isinstance(node, TensorNode):
+        verdict = null_violation(node.spec, required, compat, position=position)
+        if verdict is not None and verdict.rule not in rules:
+            rules.append(verdict.rule)
     if isinstance(node, ScalarNode) and node.conversion.decision is Decision.VALUE_CHECK:
         rules.append(Rule.UNSAFE_CAST)
     if isinstance(node, TensorNode):
         rules.append(Rule.SHAPE_MISMATCH)
-    for child in children(node):
-        rules.extend(r for r in possible_rules(child) if r not in rules)
+    if isinstance(node, StructNode):
+        below = [(f.node, f.required, "property") for f in node.fields]
+    else:
+        below = [(child, required, "map_value" if isinstance(node, MapNode) else "element") for child in children(node)]
+    for child, flag, where in below:
+        rules.extend(r for r in possible_rules(child, compat, flag, where) if r not in rules)
     return rules
 
 
@@ -153,12 +180,16 @@ class _Planner:
         found = arrow_type if isinstance(arrow_type, str) else self.found_names.get(path, str(arrow_type))
         self.problems.append(_Problem(path, rule, expected, found, fix or fix_for(rule) or ""))
 
-    def node(self, spec: object, arrow_type: pa.DataType, path: str) -> Node | None:
-        found = classify(arrow_type, spark=self.spark)
+    def node(self, spec: object, arrow_type: pa.DataType, path: str, found: Found | None = None) -> Node | None:
+        """The plan of ``spec`` at ``path``; ``found`` overrides the kind read from ``arrow_type`` (the local
+        engine's pandas object columns, which Arrow cannot type)."""
+        found = found or classify(arrow_type, spark=self.spark)
         if isinstance(spec, AnyType):
             return AnyNode(spec, arrow_type, found)
         if isinstance(spec, DataType):
             return self._scalar(spec, arrow_type, found, path)
+        if found is Found.NULL:
+            return NullNode(spec, arrow_type, found)
         if isinstance(spec, Array):  # SparkMLVector is an Array(double) too
             if found is not Found.LIST:
                 self.refuse(path, Rule.WRONG_TYPE, repr(spec), arrow_type, "provide an array column")
@@ -294,11 +325,13 @@ def build_plan(
     spark: bool = False,
     vectors: frozenset[str] = frozenset(),
     found_names: Mapping[str, str] | None = None,
+    found_kinds: Mapping[str, Found] | None = None,
 ) -> Plan:
     """Match ``schema`` against the input's Arrow schema; raise one error listing every static refusal.
 
     ``found_names`` gives the user's own type names for top-level columns (Spark's ``bigint`` rather
-    than Arrow's ``int64``) in messages. Each plan warning is also issued as a :class:`PlanWarning`.
+    than Arrow's ``int64``) in messages; ``found_kinds`` the kind of top-level columns whose Arrow type
+    does not tell it (:attr:`Found.OBJECT`). Each plan warning is also issued as a :class:`PlanWarning`.
     """
     compat = Compat.parse(compat)
     pairs, missing_optional, extras = _match_columns(schema, list(arrow_schema.names))
@@ -311,7 +344,7 @@ def build_plan(
         elif source in vectors:
             node = planner.vector(spec, arrow_type, name)
         else:
-            node = planner.node(spec.type, arrow_type, name)
+            node = planner.node(spec.type, arrow_type, name, (found_kinds or {}).get(source))
         if node is not None:
             columns.append(ColumnPlan(name, source, spec.required, node))
     planner.raise_problems()

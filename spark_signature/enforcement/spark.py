@@ -34,6 +34,7 @@ from spark_signature.enforcement.plan import (
     ListNode,
     MapNode,
     Node,
+    NullNode,
     Plan,
     ScalarNode,
     StructNode,
@@ -127,7 +128,7 @@ def _needs_conversion(node: Node | None) -> bool:
         return _needs_conversion(node.element)
     if isinstance(node, MapNode):
         return _needs_conversion(node.value)
-    return isinstance(node, (StructNode, VectorNode))
+    return isinstance(node, (StructNode, VectorNode, NullNode))
 
 
 def spark_conversion(node: Node, c: Any) -> Any:
@@ -142,7 +143,7 @@ def spark_conversion(node: Node, c: Any) -> Any:
         from pyspark.ml.functions import vector_to_array
 
         return F.when(c.isNotNull(), vector_to_array(c))  # it refuses a null (an optional column's null)
-    if isinstance(node, ScalarNode):
+    if isinstance(node, (ScalarNode, NullNode)):  # Spark casts NullType to any type, nested ones included
         return c.cast(to_spark_type(node.spec))
     if isinstance(node, ListNode):
         return F.transform(c, lambda x: spark_conversion(node.element, x))

@@ -40,6 +40,7 @@ from typing import Any
 import numpy as np
 
 from spark_signature import paths
+from spark_signature.connect import check_api_mode
 from spark_signature.dispatch import is_spark_dataframe
 from spark_signature.errors import InferenceError, SignatureError
 from spark_signature.inference.profile import (
@@ -394,6 +395,7 @@ def _check_columns(df: Any, names: Sequence[str], what: str) -> None:
 
 def _profile_frame(df: Any, column_groups: list[list[str]], options: _Options) -> tuple[list[Schema], InferenceResult]:
     """Infer one Schema per column group of ``df`` (inputs, and outputs of a scored frame) in one pass."""
+    check_api_mode(df, "infer_signature")
     from spark_signature.spark_types import from_spark_type
 
     names = [n for group in column_groups for n in group]
