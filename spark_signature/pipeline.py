@@ -209,6 +209,14 @@ def verify_written(counts: Counts, written: dict[str, WriteResult], roles: dict[
         if result is None:
             continue
         expected = getattr(counts, count_name)
+        if result.rows != expected and result.already_written:
+            raise CountMismatchError(
+                f"the {role} output {result.path!r} already holds this run's rows from an earlier attempt "
+                f"(v{result.delta_version}: {result.rows} rows), but this attempt counted {expected} {count_name}: "
+                "the run id names other rows now (a different input, or a non-deterministic one).",
+                expected=f"{expected} rows", found=f"{result.rows} rows",
+                fix="pass a new --run-id (or none: the default id follows the input's Delta version)",
+            )
         if result.rows != expected:
             problems.append(f"the {role} commit (v{result.delta_version}) holds {result.rows} rows, the enforcement "
                             f"counted {expected} {count_name}")
