@@ -2,7 +2,8 @@
 # when pyproject.toml changes) and the cached Delta jars, so it is fast and needs no network.
 #   make setup   venv + editable install + Delta jars resolved once into .cache/
 #   make test    the whole suite, slow tests included (what CI runs via .ci/run)
-#   make demo    the demo job through spark-submit
+#   make demo    the pre-scoring pipeline on the iris data, every job through spark-submit (scripts/demo)
+#   make wheel   dist/spark_signature-<version>-py3-none-any.whl, and the same file as .zip for --py-files
 #   make lint    ruff
 # VENV=/some/path make setup builds the environment elsewhere (e.g. to test a fresh machine).
 
@@ -22,10 +23,10 @@ DEMO_ARGS ?=
 
 export VENV
 
-.PHONY: help setup test demo lint
+.PHONY: help setup test demo wheel lint
 
 help:
-	@echo "make setup | make test | make demo | make lint   (VENV=$(VENV))"
+	@echo "make setup | make test | make demo | make wheel | make lint   (VENV=$(VENV))"
 
 $(PY):
 	@test -n "$(PYTHON)" || { echo "Python 3.11 not found (set PYTHON=/path/to/python3.11)" >&2; exit 2; }
@@ -45,7 +46,14 @@ test: setup
 	"$(PY)" -m pytest -q $(PYTEST_ARGS)
 
 demo: setup
-	./scripts/spark-submit jobs/demo.py $(DEMO_ARGS)
+	./scripts/demo $(DEMO_ARGS)
+
+# pyspark puts --py-files on the executors' path only for .zip/.egg/.jar names: ship the .zip copy (docs/deploy.md)
+wheel: setup
+	rm -rf dist
+	"$(PY)" -m pip wheel --disable-pip-version-check --no-deps --no-build-isolation -q . -w dist
+	for w in dist/*.whl; do cp "$$w" "$${w%.whl}.zip"; done
+	@ls dist
 
 lint: setup
 	"$(VENV)/bin/ruff" check .

@@ -90,8 +90,8 @@ def add_run_options(p: argparse.ArgumentParser) -> None:
                    help="strict (default): nulls in required columns are violations; mlflow: MLflow's own "
                    "decisions (nulls pass in required scalar columns)")
     g.add_argument("--keep-columns", type=column_list, metavar="A,B",
-                   help="input columns the signature does not read to carry into the valid table (ids, keys); "
-                   "default: all of them; '' for none")
+                   help="input columns the signature does not read to carry into the valid (or predictions) table "
+                   "(ids, keys); default: all of them; '' for none")
     g.add_argument("--write-mode", default="append", choices=("append", "overwrite"),
                    help="append (default: every run adds its rows) or overwrite (the outputs hold this run's rows)")
     g.add_argument("--run-id", metavar="ID",

@@ -30,7 +30,6 @@ from chispa import assert_df_equality
 
 from spark_signature.errors import ConfigError
 from spark_signature.pipeline import StepOptions, derive_run_id, judge, validate_table
-from spark_signature.report_builder import TOP_LEVEL_KEYS
 from spark_signature.violations import Counts
 
 REPO = Path(__file__).resolve().parents[1]
@@ -111,6 +110,21 @@ def test_bad_option_combinations_are_config_errors(kw, fragment):
 # ---- validate_table: the library ------------------------------------------------------------------------
 
 
+def assert_report_shape(report: dict) -> None:
+    """A report a real run wrote has exactly the documented keys (docs/report.md), at every level."""
+    from spark_signature import report_builder as rb
+
+    assert tuple(report) == rb.TOP_LEVEL_KEYS
+    assert tuple(report["input"]) == rb.INPUT_KEYS and tuple(report["signature"]) == rb.SIGNATURE_KEYS
+    assert all(tuple(entry) == rb.SCHEMA_KEYS for entry in report["schema"]) and report["schema"]
+    assert tuple(report["thresholds"]) == rb.THRESHOLD_KEYS and tuple(report["counts"]) == rb.COUNTS_KEYS
+    assert tuple(report["outputs"]) == rb.OUTPUTS_KEYS
+    assert all(tuple(o) == rb.OUTPUT_KEYS for o in report["outputs"].values() if o is not None)
+    assert tuple(report["spark"]) == rb.SPARK_KEYS and tuple(report["timings"]) == rb.TIMING_KEYS
+    assert all(isinstance(v, float) for v in report["timings"].values() if v is not None)
+    json.dumps(report)  # JSON as it is
+
+
 @pytest.mark.slow
 def test_split_writes_both_tables_once_and_a_rerun_adds_nothing(spark, iris, tmp_path):
     from pyspark.sql import functions as F
@@ -119,7 +133,7 @@ def test_split_writes_both_tables_once_and_a_rerun_adds_nothing(spark, iris, tmp
     outcome = validate_table(spark, _options(tmp_path, table, signature))
     assert (outcome.status, outcome.exit_code) == ("violations", 2), outcome.message
     report = outcome.report
-    assert list(report) == list(TOP_LEVEL_KEYS)
+    assert_report_shape(report)
     assert report["counts"]["rows"] == 150 and report["counts"]["quarantined"] == 3
     assert report["input"]["delta_version"] == 1
     assert report["examples"] and {e["rule"] for e in report["examples"]} == {"null_in_required"}
