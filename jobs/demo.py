@@ -28,6 +28,7 @@ from pathlib import Path
 
 IRIS_FEATURES = ["sepal length (cm)", "sepal width (cm)", "petal length (cm)", "petal width (cm)"]
 MODEL_NAME = "iris_demo"
+SPECIES = ["setosa", "versicolor", "virginica"]
 #: flower_id -> the features missing in that row of the batch (a sensor that did not report).
 CORRUPTED = {
     7: ["sepal length (cm)"],
@@ -79,7 +80,8 @@ def log_model(out: Path, train) -> str:
     uri = f"sqlite:///{(out / 'mlflow.db').resolve()}"
     mlflow.set_tracking_uri(uri)
     experiment = mlflow.create_experiment("iris_demo", artifact_location=(out / "mlartifacts").resolve().as_uri())
-    X, y = train[IRIS_FEATURES], train["species"]
+    # the seed's model: integer classes (0 setosa, 1 versicolor, 2 virginica), as load_iris gives them
+    X, y = train[IRIS_FEATURES], train["species"].map(SPECIES.index)
     clf = RandomForestClassifier(n_estimators=10, max_depth=7, random_state=0).fit(X, y)
     signature = mlflow.models.infer_signature(X, clf.predict(X))
     with mlflow.start_run(experiment_id=experiment):

@@ -40,6 +40,9 @@ def build_parser() -> cli.JobArgumentParser:
     g.add_argument("--quarantine-output", required=True, metavar="PATH", help="Delta table for the quarantined rows")
     g.add_argument("--prediction-column", metavar="NAME",
                    help="name of the prediction column (default: the output schema's name, else 'prediction')")
+    g.add_argument("--result-type", metavar="TYPE",
+                   help="the prediction's Spark type, e.g. 'string' or 'array<double>' (default: from the model's "
+                   "output schema)")
     cli.add_threshold_options(p)
     cli.add_run_options(p)
     return p
@@ -54,6 +57,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         input=args.input, input_format=args.input_format, version=args.version, timestamp=args.timestamp,
         model=args.model, signature=args.signature, compat=args.compat, predictions_output=args.predictions_output,
         quarantine_output=args.quarantine_output, prediction_column=args.prediction_column,
+        result_type=args.result_type,
         max_bad_rows=args.max_bad_rows, max_bad_fraction=args.max_bad_fraction, run_id=args.run_id,
         keep_columns=args.keep_columns, write_mode=args.write_mode,
     )  # fmt: skip

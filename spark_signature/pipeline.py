@@ -89,6 +89,7 @@ class StepOptions:
     model: str | None = None
     predictions_output: str | None = None
     prediction_column: str | None = None
+    result_type: str | None = None  # Spark DDL type of the prediction; default: from the output schema
 
 
 @dataclass
@@ -492,8 +493,9 @@ def score_table(spark: Any, options: StepOptions) -> StepOutcome:
         run.sections["run_id"] = run_id
         run.sections["signature"]["source"] = source
         started = time.monotonic()
-        scoring = score(table.df, str(options.model), keep_columns=keep, compat=options.compat,
-                        prediction_column=options.prediction_column, violations_column=VIOLATIONS_COLUMN)
+        scoring = score(table.df, str(options.model), result_type=options.result_type, keep_columns=keep,
+                        compat=options.compat, prediction_column=options.prediction_column,
+                        violations_column=VIOLATIONS_COLUMN)
         split = scoring.split
         check_output(run.spark, options.quarantine_output, with_lineage(split.quarantine, run_id, 0).schema,
                      "quarantine")

@@ -42,7 +42,8 @@ def write_delta(spark: Any, rows: list[tuple], path: str | Path, ddl: str = IRIS
     from delta.tables import DeltaTable
 
     df = spark.createDataFrame(rows, ddl)
-    df = df.repartition(files) if rows else df.coalesce(1)
+    # by range of id: ``files`` files of consecutive ids (round-robin would leave some partitions empty)
+    df = df.repartitionByRange(files, "id") if rows else df.coalesce(1)
     (df.write.format("delta").mode(mode).option("delta.columnMapping.mode", "name")
      .option("delta.enableDeletionVectors", "false").save(str(path)))
     return int(DeltaTable.forPath(spark, str(path)).history(1).collect()[0]["version"])

@@ -148,7 +148,7 @@ def test_driver_killed_before_its_delta_commit_then_the_rerun_writes_each_row_on
     valid, quarantine = tmp_path / "valid", tmp_path / "quarantine"
     args = ["--input", str(tmp_path / "iris"), "--signature", str(signature), "--valid-output", str(valid),
             "--quarantine-output", str(quarantine), "--max-bad-rows", "10", "--report", str(tmp_path / "r.json")]
-    conf = {"spark.sql.files.maxPartitionBytes": "1"}  # one file per partition: a write of 24 tasks
+    conf = {"spark.sql.files.openCostInBytes": "1g"}  # one file per partition: a write of 24 tasks
     proc = cluster.popen("validate_table.py", *args, conf=conf)
     killed = False
     deadline = time.monotonic() + 600
@@ -224,7 +224,7 @@ def test_infer_signature_sees_a_null_only_in_the_last_partition(spark, cluster, 
     out = cluster.submit(
         "infer_signature.py", "--input", str(tmp_path / "train"), "--columns", ",".join(IRIS_FEATURES),
         "--output", str(tmp_path / "signature.json"), "--profile", str(tmp_path / "profile.json"),
-        conf={"spark.sql.files.maxPartitionBytes": "1"},
+        conf={"spark.sql.files.openCostInBytes": "1g"},
     )  # fmt: skip
     assert out.returncode == 0, out.explain()
     inputs = json.loads((tmp_path / "signature.json").read_text())["inputs"]
