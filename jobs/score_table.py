@@ -34,8 +34,6 @@ def build_parser() -> cli.JobArgumentParser:
     g.add_argument("--model", required=True, metavar="MODEL_URI",
                    help="the model: a directory, runs:/<run>/<path>, models:/<name>/<version> or "
                    "models:/<name>@<alias> (set MLFLOW_TRACKING_URI for runs:/ and models:/)")
-    g.add_argument("--signature", metavar="SOURCE",
-                   help="validate against this signature instead of the model's (a model URI or a signature file)")
     g.add_argument("--predictions-output", required=True, metavar="PATH", help="Delta table for the scored rows")
     g.add_argument("--quarantine-output", required=True, metavar="PATH", help="Delta table for the quarantined rows")
     g.add_argument("--prediction-column", metavar="NAME",
@@ -55,7 +53,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     options = StepOptions(
         input=args.input, input_format=args.input_format, version=args.version, timestamp=args.timestamp,
-        model=args.model, signature=args.signature, compat=args.compat, predictions_output=args.predictions_output,
+        model=args.model, compat=args.compat, predictions_output=args.predictions_output,
         quarantine_output=args.quarantine_output, prediction_column=args.prediction_column,
         result_type=args.result_type,
         max_bad_rows=args.max_bad_rows, max_bad_fraction=args.max_bad_fraction, run_id=args.run_id,

@@ -72,7 +72,7 @@ class StepOptions:
     """What a run is asked to do (the jobs' command-line options, one field each)."""
 
     input: str
-    signature: str | None = None  # any load_signature source; score_table: default the model's
+    signature: str | None = None  # any load_signature source (score_table: the model's own signature)
     input_format: str = "delta"
     version: int | None = None
     timestamp: str | None = None
@@ -483,15 +483,10 @@ def score_table(spark: Any, options: StepOptions) -> StepOutcome:
         from spark_signature.scoring import model_signature, score
 
         check_options(options, "score_table")
-        source = options.signature or options.model
-        if options.signature:
-            signature = _load_signature(options.signature)
-        else:
-            signature, _ = model_signature(str(options.model))
+        signature, _ = model_signature(str(options.model))  # what score() validates against
         table, _plan, keep = _prepare(run, signature)
         run_id = _run_id(run, table, signature, keep)
         run.sections["run_id"] = run_id
-        run.sections["signature"]["source"] = source
         started = time.monotonic()
         scoring = score(table.df, str(options.model), result_type=options.result_type, keep_columns=keep,
                         compat=options.compat, prediction_column=options.prediction_column,

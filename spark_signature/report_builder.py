@@ -273,7 +273,8 @@ def summary_line(report: Mapping[str, Any]) -> str:
     stream = report.get("stream")
     if stream:
         parts.append(f"batches={stream['batches']}")
-    parts.append(f"run_id={report.get('run_id')}")
+    if report.get("run_id"):
+        parts.append(f"run_id={report['run_id']}")
     line = " ".join(parts)
     if report["status"] != "ok" or counts is None:
         line += f": {report.get('message')}"

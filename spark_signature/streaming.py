@@ -171,13 +171,13 @@ class ValidationStream:
         seconds passed (then stop it); return the outcome."""
         deadline = None if timeout is None else time.monotonic() + timeout
         while self.query.isActive:
-            if self.over_threshold is not None:
+            if self.over_threshold is not None or (deadline is not None and time.monotonic() > deadline):
                 self.query.stop()
                 break
-            if deadline is not None and time.monotonic() > deadline:
-                self.query.stop()
+            try:
+                self.query.awaitTermination(1)
+            except Exception:  # it failed: read below
                 break
-            self.query.awaitTermination(1)
         exception = None
         try:
             self.query.awaitTermination(0.1)
