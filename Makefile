@@ -2,11 +2,12 @@
 # when pyproject.toml, the constraints file or the extras change) and the cached Delta jars, so it is fast
 # and needs no network.
 #   make setup        venv + editable install (pinned by constraints/default.txt) + Delta jars resolved once
-#   make test         the whole suite, slow tests included, on the default pair
+#   make test         the whole suite, slow tests included, on the default pair (what CI runs via .ci/run)
 #   make test-matrix  the Spark-facing tests on every other pair of constraints/ (oldest and newest Spark),
 #                     each in its own venv (.venv-<name>) built by this same setup (test-matrix-setup: the
 #                     venvs only)
-#   make demo         the demo job through spark-submit
+#   make demo         the pre-scoring pipeline on the iris data, every job through spark-submit (scripts/demo)
+#   make wheel        dist/spark_signature-<version>-py3-none-any.whl, and the same file as .zip for --py-files
 #   make lint         ruff
 # VENV=/some/path make setup builds the environment elsewhere (e.g. to test a fresh machine);
 # CONSTRAINTS=constraints/oldest.txt make setup builds it for another pair (its "# extras:" line says which
@@ -33,10 +34,10 @@ MATRIX_PYTEST_ARGS ?= -m spark
 
 export VENV
 
-.PHONY: help setup test test-matrix test-matrix-setup demo lint
+.PHONY: help setup test test-matrix test-matrix-setup demo wheel lint
 
 help:
-	@echo "make setup | make test | make test-matrix | make demo | make lint   (VENV=$(VENV), CONSTRAINTS=$(CONSTRAINTS))"
+	@echo "make setup | make test | make test-matrix | make demo | make wheel | make lint   (VENV=$(VENV), CONSTRAINTS=$(CONSTRAINTS))"
 
 $(PY):
 	@test -n "$(PYTHON)" || { echo "Python 3.11 not found (set PYTHON=/path/to/python3.11)" >&2; exit 2; }
@@ -74,7 +75,14 @@ test-matrix:
 	done
 
 demo: setup
-	./scripts/spark-submit jobs/demo.py $(DEMO_ARGS)
+	./scripts/demo $(DEMO_ARGS)
+
+# pyspark puts --py-files on the executors' path only for .zip/.egg/.jar names: ship the .zip copy (docs/deploy.md)
+wheel: setup
+	rm -rf dist
+	"$(PY)" -m pip wheel --disable-pip-version-check --no-deps --no-build-isolation -q . -w dist
+	for w in dist/*.whl; do cp "$$w" "$${w%.whl}.zip"; done
+	@ls dist
 
 lint: setup
 	"$(VENV)/bin/ruff" check .

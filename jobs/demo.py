@@ -1,150 +1,123 @@
-"""Demo job: the iris signature, its Spark schema, and a Delta table written and read back with it.
+"""Demo data for ``make demo``: the seed's iris data as Delta tables, and the seed's model in a local MLflow store.
 
-Run with ``make demo`` (``scripts/spark-submit jobs/demo.py [PATH]``). It is the smallest end-to-end
-proof that the environment works: the signature API, the Spark type mapping, Delta (with column
-mapping, because MLflow column names such as ``sepal length (cm)`` contain spaces and parentheses,
-which Delta refuses otherwise) and spark-submit with the cached jars. Exit 0 on success, 1 if the table
-read back does not match what the signature says.
+``scripts/demo`` runs this first (``scripts/spark-submit jobs/demo.py OUT``), then the real jobs on what it
+wrote: ``infer_signature.py`` on the training table, ``validate_table.py`` and ``score_table.py`` on a new
+batch with corrupted rows, each through spark-submit, and prints the report.
+
+What this writes under ``OUT`` (default ``out/demo``):
+
+* ``iris_train``: the 150 iris flowers (``flower_id``, the four features, ``species``), a Delta table
+  (column mapping on: MLflow's column names such as ``sepal length (cm)`` need it);
+* ``iris_batch``: a new batch to score: the same flowers with small measurement noise and
+  :data:`CORRUPTED` rows (missing measurements);
+* ``mlflow.db`` + ``mlartifacts/``: a local MLflow tracking store (SQLite) holding the seed's scikit-learn
+  RandomForest, logged with the signature MLflow infers from the training frame and an input example,
+  registered as ``iris_demo`` version 1 with the alias ``champion``.
+
+Exit 0 when everything was written.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
+import shutil
 import sys
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
-
-from spark_signature import ColSpec, DataType, ModelSignature, Schema
-from spark_signature.session import get_spark
-from spark_signature.spark_types import to_spark_schema
-
-if TYPE_CHECKING:
-    from pyspark.sql import SparkSession
-    from pyspark.sql.types import StructType
+from pathlib import Path
 
 IRIS_FEATURES = ["sepal length (cm)", "sepal width (cm)", "petal length (cm)", "petal width (cm)"]
-
-# Two flowers of each species, from the iris data set (features only, in IRIS_FEATURES order).
-IRIS_ROWS = [
-    (5.1, 3.5, 1.4, 0.2),
-    (4.9, 3.0, 1.4, 0.2),
-    (7.0, 3.2, 4.7, 1.4),
-    (6.4, 3.2, 4.5, 1.5),
-    (6.3, 3.3, 6.0, 2.5),
-    (5.8, 2.7, 5.1, 1.9),
-]
-
-
-def iris_signature() -> ModelSignature:
-    """What ``infer_signature`` gives for sklearn's iris frame and a classifier's integer predictions."""
-    inputs = Schema([ColSpec(DataType.double, name) for name in IRIS_FEATURES])
-    outputs = Schema([ColSpec(DataType.long)])
-    return ModelSignature(inputs=inputs, outputs=outputs)
+MODEL_NAME = "iris_demo"
+SPECIES = ["setosa", "versicolor", "virginica"]
+#: flower_id -> the features missing in that row of the batch (a sensor that did not report).
+CORRUPTED = {
+    7: ["sepal length (cm)"],
+    23: ["petal width (cm)"],
+    51: ["sepal width (cm)", "petal length (cm)"],
+    88: ["petal length (cm)"],
+    120: ["sepal length (cm)", "sepal width (cm)", "petal length (cm)", "petal width (cm)"],
+    149: ["petal width (cm)"],
+}
 
 
-def write_table(spark: SparkSession, path: str, struct: StructType, rows: Sequence[tuple]) -> None:
-    """Create (or re-create) the Delta table at ``path`` with exactly ``struct`` and ``rows``.
+def iris_frame():
+    """sklearn's iris as pandas: flower_id, the four features (MLflow's names), species."""
+    from sklearn.datasets import load_iris
 
-    The table is created from the StructType itself, so `required` becomes NOT NULL in Delta (a plain
-    DataFrame write would make every column nullable). The rows are then written in overwrite mode,
-    which keeps that schema: replacing a path-based table does not drop the rows of an earlier run. A
-    different table already at ``path`` is refused by Delta (schema mismatch), never destroyed.
-    """
-    from delta.tables import DeltaTable
+    data = load_iris(as_frame=True)
+    frame = data.frame.rename(columns={"target": "species"})
+    frame["species"] = [str(data.target_names[t]) for t in frame["species"]]
+    frame.insert(0, "flower_id", range(len(frame)))
+    return frame
 
-    (
-        DeltaTable.createOrReplace(spark)
-        .location(path)
-        .addColumns(struct)
-        .property("delta.columnMapping.mode", "name")
-        .execute()
-    )
-    spark.createDataFrame(list(rows), struct).write.format("delta").mode("overwrite").save(path)
+
+def batch_frame(train):
+    """The new batch: every flower measured again (±0.05 cm, seeded), with the CORRUPTED rows."""
+    import numpy as np
+
+    rng = np.random.default_rng(7)
+    batch = train.copy()
+    batch[IRIS_FEATURES] = (batch[IRIS_FEATURES] + rng.uniform(-0.05, 0.05, (len(batch), 4))).round(2)
+    batch[IRIS_FEATURES] = batch[IRIS_FEATURES].astype("object")
+    for flower, missing in CORRUPTED.items():
+        for feature in missing:
+            batch.loc[batch["flower_id"] == flower, feature] = None
+    return batch
+
+
+def write_delta(spark, frame, path: Path) -> None:
+    ddl = "flower_id long, " + ", ".join(f"`{f}` double" for f in IRIS_FEATURES) + ", species string"
+    rows = [tuple(None if v is None or v != v else v for v in row) for row in frame.itertuples(index=False)]
+    df = spark.createDataFrame(rows, ddl).repartition(2)
+    df.write.format("delta").mode("overwrite").option("delta.columnMapping.mode", "name").save(str(path))
+
+
+def log_model(out: Path, train) -> str:
+    """The seed's RandomForest, logged and registered in the local store; returns the tracking URI."""
+    import mlflow
+    from sklearn.ensemble import RandomForestClassifier
+
+    uri = f"sqlite:///{(out / 'mlflow.db').resolve()}"
+    mlflow.set_tracking_uri(uri)
+    experiment = mlflow.create_experiment("iris_demo", artifact_location=(out / "mlartifacts").resolve().as_uri())
+    # the seed's model: integer classes (0 setosa, 1 versicolor, 2 virginica), as load_iris gives them
+    X, y = train[IRIS_FEATURES], train["species"].map(SPECIES.index)
+    clf = RandomForestClassifier(n_estimators=10, max_depth=7, random_state=0).fit(X, y)
+    signature = mlflow.models.infer_signature(X, clf.predict(X))
+    with mlflow.start_run(experiment_id=experiment):
+        mlflow.sklearn.log_model(clf, name="iris_rf", signature=signature, input_example=X.head(3),
+                                 registered_model_name=MODEL_NAME,
+                                 skops_trusted_types=["sklearn.tree._tree.Tree"])
+    mlflow.MlflowClient().set_registered_model_alias(MODEL_NAME, "champion", "1")
+    return uri
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("path", nargs="?", default="out/demo/iris", help="Delta table location")
+    parser.add_argument("out", nargs="?", default="out/demo", help="directory for the demo's tables and store")
     args = parser.parse_args(argv)
-    # Delta's table builder takes a relative location for a table name; an absolute path is a path.
-    path = os.path.abspath(args.path)
+    os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
+    out = Path(args.out).resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    for name in ("mlflow.db", "mlartifacts"):  # a fresh store each run: the model is version 1 again
+        path = out / name
+        if path.is_dir():
+            shutil.rmtree(path)
+        elif path.exists():
+            path.unlink()
 
-    signature = iris_signature()
-    input_struct = to_spark_schema(signature.inputs)
-    output_struct = to_spark_schema(signature.outputs)
-    print("signature:")
-    print(json.dumps({k: json.loads(v) if v else None for k, v in signature.to_dict().items()}, indent=2))
-    print(f"input StructType: {input_struct!r}")
-    print(f"output StructType: {output_struct!r}")
+    from spark_signature.session import get_spark
 
     spark = get_spark(app_name="spark_signature-demo")
-    write_table(spark, path, input_struct, IRIS_ROWS)
-
-    back = spark.read.format("delta").load(path)
-    rows = back.count()
-    print(f"Delta table: {path}")
-    print(f"read back StructType: {back.schema!r}")
-    print(f"rows: {rows}")
-    if back.schema != input_struct or rows != len(IRIS_ROWS):
-        print("error: the table read back does not match the signature's schema", file=sys.stderr)
-        return 1
-    if not enforce_incoming(spark, signature, path):
-        return 1
-    print("demo OK")
+    train = iris_frame()
+    batch = batch_frame(train)
+    write_delta(spark, train, out / "iris_train")
+    write_delta(spark, batch, out / "iris_batch")
+    uri = log_model(out, train)
+    print(f"demo data: {out / 'iris_train'} (150 flowers), {out / 'iris_batch'} (150 flowers, "
+          f"{len(CORRUPTED)} with missing measurements)")
+    print(f"model: models:/{MODEL_NAME}@champion in {uri}")
     return 0
-
-
-# A new batch to score: the iris rows plus two bad ones (a missing feature, a missing petal width).
-INCOMING_BAD_ROWS = [(None, 3.0, 1.4, 0.2), (6.1, 2.8, 4.7, None)]
-
-
-def enforce_incoming(spark: SparkSession, signature: ModelSignature, path: str) -> bool:
-    """Check every row of a new batch against the signature; write valid and quarantined rows to Delta.
-
-    The result is persisted, so both writes share one enforcement; the counts come from those writes and are
-    checked against the Delta tables read back: valid + quarantined = the rows of the batch, each counted on its own.
-    """
-    from pyspark.sql import functions as F
-
-    from spark_signature import enforce
-
-    rows = [(i, *r) for i, r in enumerate([*IRIS_ROWS, *INCOMING_BAD_ROWS])]
-    bad_ids = set(range(len(IRIS_ROWS), len(rows)))
-    ddl = "row_id int, " + ", ".join(f"`{n}` double" for n in IRIS_FEATURES)
-    incoming = spark.createDataFrame(rows, ddl).repartition(2)
-    result = enforce(incoming, signature, mode="split", keep_columns=["row_id"]).persist()
-    base = os.path.dirname(path)
-    tables = {name: os.path.join(base, f"iris_{name}") for name in ("valid", "quarantine")}
-    try:
-        for name, frame in (("valid", result.valid), ("quarantine", result.quarantine)):
-            frame.write.format("delta").mode("overwrite").option("delta.columnMapping.mode", "name").save(
-                tables[name]
-            )
-        counts = result.counts
-        print(f"enforcement: {json.dumps(counts.as_dict())}")
-        for row in result.quarantine.select("row_id", F.col("_violations")).orderBy("row_id").collect():
-            reasons = "; ".join(f"{v['path']}: {v['rule']} (expected {v['expected']})" for v in row["_violations"])
-            print(f"quarantined row {row['row_id']}: {reasons}")
-    finally:
-        result.unpersist()
-    valid_back = spark.read.format("delta").load(tables["valid"])
-    quarantine_back = spark.read.format("delta").load(tables["quarantine"])
-    written = {"valid": valid_back.count(), "quarantine": quarantine_back.count()}
-    quarantined_ids = {r["row_id"] for r in quarantine_back.select("row_id").collect()}
-    print(f"Delta tables read back: {written['valid']} valid + {written['quarantine']} quarantined rows "
-          f"of {len(rows)}")
-    ok = (
-        written["valid"] == counts.valid
-        and written["quarantine"] == counts.quarantined
-        and written["valid"] + written["quarantine"] == len(rows)
-        and quarantined_ids == bad_ids
-    )
-    if not ok:
-        print(f"error: the Delta tables ({written}, quarantined ids {sorted(quarantined_ids)}) do not match the "
-              f"counts {counts.as_dict()} and the {len(rows)} input rows", file=sys.stderr)
-    return ok
 
 
 if __name__ == "__main__":

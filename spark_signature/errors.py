@@ -177,6 +177,11 @@ class CountMismatchError(SignatureError, RuntimeError):
     """An internal invariant failed: valid + quarantined rows differ from the input rows (never expected)."""
 
 
+class PipelineError(SignatureError, RuntimeError):
+    """The pre-scoring step cannot read its input or write its outputs (a missing table, a path that holds
+    something else than a Delta table, a Delta commit that cannot be found)."""
+
+
 class PlanWarning(UserWarning):
     """Something the plan decided that the user should know (e.g. a lossy decimal conversion)."""
 

@@ -194,6 +194,17 @@ def iris_model(mlflow_store: Any) -> Any:
     )  # fmt: skip
 
 
+@pytest.fixture(scope="session")
+def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """A standalone Spark cluster (master + two 1-core workers on loopback) for the whole run, with the
+    package built as a wheel; stopped at the end. See tests/_cluster.py."""
+    from _cluster import start_cluster
+
+    running = start_cluster(tmp_path_factory.mktemp("cluster"))
+    yield running
+    running.stop()
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Mark every test that asks for a Spark session fixture, directly or through another fixture; skip
     the ``delta`` ones where delta-spark is not installed."""

@@ -537,6 +537,15 @@ def enforce(
     and counts; ``result.explain()`` shows where each check runs.
     """
     require_spark_dataframe(df, "enforce", "spark_signature.validate_schema(data, schema)")
+    if getattr(df, "isStreaming", False):
+        raise ConfigError(
+            "enforce() takes a batch DataFrame; this one is streaming (Spark's named observations, which give "
+            "the exact counts, cannot be read from a stream).",
+            rule=Rule.INVALID_OPTION, path="df", expected="a batch DataFrame", found="a streaming DataFrame",
+            fix="validate a Delta stream with spark_signature.streaming.start_validation_stream (the job's --stream "
+            "flag): each micro-batch is checked once and written exactly once; or call enforce(batch_df, ...) "
+            "inside your own foreachBatch",
+        )
     compat = Compat.parse(compat)
     _check_options(df, mode, keep_columns, violations_column, schema, engine)
     checked_params = _validate_params(schema, params)
