@@ -29,7 +29,12 @@ from spark_signature.errors import (
     SignatureError,
     TypeMappingError,
 )
-from spark_signature.report.build import MAX_EXAMPLES, ColumnStatus, compare_columns, make_report
+from spark_signature.report.build import (
+    MAX_EXAMPLES,
+    make_report,
+    pandas_column_statuses,
+    spark_column_statuses,
+)
 from spark_signature.sources import describe_source, signature_of
 from spark_signature.types import Compat, ModelSignature, Schema
 from spark_signature.violations import VIOLATION_FIELDS, Counts
@@ -190,25 +195,10 @@ def _spark_info(session: Any) -> dict[str, Any]:
 
 def _check_spark(df: Any, signature: ModelSignature, compat: Compat, params: dict | None, rows: int,
                  progress: bool | None, source: str, started: float) -> NotebookCheck:
-    from pyspark.sql import types as T
-
-    from spark_signature.enforcement.plan import build_plan
-    from spark_signature.enforcement.spark import enforce, spark_arrow_schema
+    from spark_signature.enforcement.spark import enforce
     from spark_signature.progress import SparkProgress
-    from spark_signature.spark_types import is_vector_udt
 
-    inputs = _inputs(signature)
-    fields = {f.name: f for f in df.schema.fields}
-    vectors = frozenset(n for n, f in fields.items() if is_vector_udt(f.dataType))
-    found = {n: f.dataType.simpleString() for n, f in fields.items()}
-
-    def plan_one(single: Schema, column: str) -> Any:
-        arrow = spark_arrow_schema(T.StructType([fields[column]]))
-        return build_plan(single, arrow, compat=compat, spark=True, vectors=vectors & {column},
-                          found_names={(str(single.inputs[0].name) if single.has_input_names() else "0"):
-                                       found[column]})
-
-    columns = compare_columns(inputs, list(df.columns), plan_one, found_names=found)
+    columns = spark_column_statuses(df, _inputs(signature), compat)
     common = {"signature": signature, "source": source, "columns": columns, "compat": compat,
               "input_info": {"format": "dataframe"}, "spark": _spark_info(df.sparkSession)}
     try:
@@ -250,17 +240,11 @@ def _check_pandas(frame: Any, signature: ModelSignature, compat: Compat, params:
                   source: str, started: float) -> NotebookCheck:
     import numpy as np
 
-    from spark_signature.enforcement.local import find_violations, plan_local, validate_schema
+    from spark_signature.enforcement.local import find_violations, validate_schema
     from spark_signature.enforcement.params import validate_params
 
     inputs = _inputs(signature)
-    names = [str(c) for c in frame.columns]
-    found = {str(c): str(frame[c].dtype) for c in frame.columns if names.count(str(c)) == 1}
-
-    def plan_one(single: Schema, column: str) -> Any:
-        return plan_local(frame[[column]], single, compat)[0]
-
-    columns: list[ColumnStatus] = compare_columns(inputs, names, plan_one, found_names=found)
+    columns = pandas_column_statuses(frame, inputs, compat)
     common = {"signature": signature, "source": source, "columns": columns, "compat": compat,
               "input_info": {"format": "pandas"}, "spark": None}
     try:

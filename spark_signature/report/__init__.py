@@ -2,7 +2,7 @@
 
 * :func:`render_html` / :func:`render_text` -- a report dict (``docs/report.md``) as a self-contained
   HTML page (or a notebook fragment) and as console text at most 100 columns wide;
-* :func:`render_diff_html` / :func:`render_diff_text` -- a :class:`spark_signature.diff.SignatureDiff`
+* :func:`render_diff_html` / :func:`render_diff_text` -- a :class:`spark_signature.signature_diff.SignatureDiff`
   dict, the same way;
 * :func:`fixes_for` -- every problem of a report with its fix as pasteable code (both views show them).
 

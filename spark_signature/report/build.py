@@ -28,7 +28,9 @@ __all__ = [
     "ColumnStatus",
     "compare_columns",
     "make_report",
+    "pandas_column_statuses",
     "signature_sha256",
+    "spark_column_statuses",
     "status_of",
 ]
 
@@ -142,6 +144,42 @@ def compare_columns(
         if name not in declared:
             entries.append(ColumnStatus(name, None, found_names.get(name, "?"), None, "extra"))
     return entries
+
+
+def spark_column_statuses(df: Any, schema: Schema, compat: Compat | str = Compat.STRICT) -> list[ColumnStatus]:
+    """:func:`compare_columns` for a Spark DataFrame (or table): the Spark engine's planner, per column."""
+    from pyspark.sql import types as T
+
+    from spark_signature.enforcement.plan import build_plan
+    from spark_signature.enforcement.spark import spark_arrow_schema
+    from spark_signature.spark_types import is_vector_udt
+
+    compat = Compat.parse(compat)
+    fields = {f.name: f for f in df.schema.fields}
+    vectors = frozenset(n for n, f in fields.items() if is_vector_udt(f.dataType))
+    found = {n: f.dataType.simpleString() for n, f in fields.items()}
+
+    def plan_one(single: Schema, column: str) -> Any:
+        arrow = spark_arrow_schema(T.StructType([fields[column]]))
+        key = str(single.inputs[0].name) if single.has_input_names() else "0"
+        return build_plan(single, arrow, compat=compat, spark=True, vectors=vectors & {column},
+                          found_names={key: found[column]})
+
+    return compare_columns(schema, [f.name for f in df.schema.fields], plan_one, found_names=found)
+
+
+def pandas_column_statuses(frame: Any, schema: Schema, compat: Compat | str = Compat.STRICT) -> list[ColumnStatus]:
+    """:func:`compare_columns` for a pandas DataFrame: the local engine's planner, per column."""
+    from spark_signature.enforcement.local import plan_local
+
+    compat = Compat.parse(compat)
+    names = [str(c) for c in frame.columns]
+    found = {str(c): str(frame[c].dtype) for c in frame.columns if names.count(str(c)) == 1}
+
+    def plan_one(single: Schema, column: str) -> Any:
+        return plan_local(frame[[column]], single, compat)[0]
+
+    return compare_columns(schema, names, plan_one, found_names=found)
 
 
 def signature_sha256(signature: ModelSignature) -> str:

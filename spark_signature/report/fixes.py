@@ -71,6 +71,17 @@ def type_code(t: Any) -> str:
     return repr(t)
 
 
+def _imports(code: str) -> str:
+    """The ``from spark_signature import ...`` line for the type names ``code`` uses."""
+    names = sorted(set(re.findall(r"\b(AnyType|Array|DataType|Map|Object|Property|SparkMLVector)\(?", code)))
+    return f"from spark_signature import {', '.join(names)}"
+
+
+def _identifier(name: str) -> str:
+    ident = re.sub(r"\W", "_", name, flags=re.ASCII).strip("_") or "field"
+    return ident if not ident[0].isdigit() else f"_{ident}"
+
+
 def _spark_type(spec: ColSpec | TensorSpec | None) -> str | None:
     """The declared type as Spark SQL text (``array<string>``), or None if it has none."""
     if spec is None:
@@ -223,8 +234,9 @@ class _Writer:
         if prop is not None:
             field = path[len(column) + 1:]
             fill = _FILL.get(t) if isinstance(t, DataType) else None
-            mark = (f"# or declare the property optional in the signature:\n"
-                    f"Property({_lit(prop.name)}, {type_code(prop.dtype)}, required=False)")
+            declared = f"Property({_lit(prop.name)}, {type_code(prop.dtype)}, required=False)"
+            mark = (f"# or declare the property optional in the signature:\n{_imports(declared)}\n"
+                    f"optional_{_identifier(prop.name)} = {declared}")
             if self.pandas:
                 body = (f"df = df[df[{_lit(column)}].map(lambda v: v is None or "
                         f"v.get({_lit(field.split('.')[-1])}) is not None)]" if "." not in field

@@ -252,5 +252,11 @@ def render_diff_html(d: Mapping[str, Any], *, full_page: bool = True) -> str:
         parts.append(el("table", el("thead", head), el("tbody", rows), class_="changes"))
     else:
         parts.append(el("p", "No changes."))
+    table = d.get("table")
+    if table:
+        verdict = "fits the new signature" if table.get("fits") else "does not fit the new signature"
+        parts.append(el("p", "Table ", el("code", table.get("name")), f" {verdict} (decided from its schema).",
+                        class_="msg"))
+        parts.extend(_schema(table.get("schema") or []))
     return _page(f"Signature diff: {verdict}", Safe("".join(parts)), full_page)
 

@@ -1,7 +1,7 @@
 """The violations chart: one horizontal bar per (column, rule), inline SVG, no script.
 
-Bar lengths are proportional to the counts (``width = count / max_count * BAR_WIDTH``, not rounded to
-whole pixels, so a test can check the proportion); every bar carries its count as text and in
+Bar lengths are proportional to the counts (``width = count / max_count * BAR_WIDTH``, six significant
+digits, so a test can check the proportion even for a one-in-a-million bar); every bar carries its count as text and in
 ``data-count``, so the chart reads without colour and prints in black and white.
 """
 
@@ -39,9 +39,9 @@ def bar_chart(violations: Sequence[Mapping[str, Any]], *, title: str = "Violatio
         parts.append(el(
             "g", el("title", f"{label}: {count:,}"),
             el("text", shorten(label, LABEL_CHARS), x=LABEL_WIDTH - 8, y=y + 16, text_anchor="end", class_="lbl"),
-            el("rect", x=LABEL_WIDTH, y=y + 3, width=f"{length:.3f}", height=ROW_HEIGHT - 8, rx=2, class_="bar",
+            el("rect", x=LABEL_WIDTH, y=y + 3, width=f"{length:.6g}", height=ROW_HEIGHT - 8, rx=2, class_="bar",
                data_column=v["column"], data_rule=v["rule"], data_count=count),
-            el("text", f"{count:,}", x=f"{LABEL_WIDTH + length + 6:.3f}", y=y + 16, class_="cnt"),
+            el("text", f"{count:,}", x=f"{LABEL_WIDTH + length + 6:.6g}", y=y + 16, class_="cnt"),
             class_="row",
         ))
     return el("svg", *parts, xmlns="http://www.w3.org/2000/svg", width=width, height=height,

@@ -215,7 +215,12 @@ def render_diff_text(d: Mapping[str, Any], *, width: int = WIDTH) -> str:
         lines.append("no changes")
     for c in sorted(changes, key=lambda c: c.get("class") != "breaking"):
         mark = "✗" if c.get("class") == "breaking" else "✓"
-        what = f"{printable(c.get('old'))} -> {printable(c.get('new'))}"
+        what = " -> ".join("—" if x is None else printable(x) for x in (c.get("old"), c.get("new")))
         lines.append(shorten(f"{mark} {c.get('class'):<10} {c.get('path')}  {c.get('kind')}: {what}", width))
         lines.extend(_wrap(str(c.get("reason")), width, "               "))
+    table = d.get("table")
+    if table:
+        verdict = "fits the new signature" if table.get("fits") else "does NOT fit the new signature"
+        lines += ["", shorten(f"Table {table.get('name')} {verdict} (decided from its schema)", width)]
+        lines += _schema_table(table.get("schema") or [], width)
     return _finish(lines, width)
