@@ -184,7 +184,8 @@ def test_every_fix_is_valid_python(result):
     fixes = [*fixes_for(result.report), *fixes_for(mismatch.report)]
     assert {f.problem for f in fixes} >= {"null_in_required", "missing", "refused"}
     for fix in fixes:
-        compile(fix.code, f"<fix for {fix.column}>", "exec")
+        for code in (fix.code, *(c for _, c in fix.alternatives)):
+            compile(code, f"<fix for {fix.column}>", "exec")
 
 
 def test_pandas_fixes_applied_make_the_data_fit():
@@ -211,7 +212,7 @@ def test_pandas_fixes_applied_make_the_data_fit():
         exec(fix.code, namespace)
     third = notebook.check(namespace["df"], namespace["signature"])
     assert third.status == "ok", str(third)
-    assert third.report["counts"]["rows"] == 2  # the fill kept row 2's amount; the country fix dropped row 2
+    assert third.report["counts"]["rows"] == 2  # amount filled (row 2 kept by it), then dropped for its country
 
 
 def test_schema_mismatch_names_every_refused_column():

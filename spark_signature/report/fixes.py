@@ -27,13 +27,15 @@ _F = "from pyspark.sql import functions as F"
 
 @dataclass(frozen=True)
 class Fix:
-    """One problem and its fix: ``code`` is pasteable Python (comments say the alternatives)."""
+    """One problem and its fix: ``code`` is pasteable Python that applies the fix as is; each alternative
+    (``(label, code)``) is another complete fix, e.g. changing the signature instead of the data."""
 
     column: str
     path: str
     problem: str  # a rule code, or a schema status (missing, refused)
     title: str
     code: str
+    alternatives: tuple[tuple[str, str], ...] = ()
 
 
 def _lit(value: Any) -> str:
@@ -112,8 +114,8 @@ def _pandas_cast(name: str, t: Any) -> str:
     return f"# give {name!r} the declared type {t!r} (one Python type per column)"
 
 
-def _mark_optional(name: str) -> str:
-    return ("# or mark the column optional in the signature (then log it, or set_signature):\n"
+def _mark_optional(name: str) -> tuple[str, str]:
+    return ("mark the column optional in the signature (then log the model, or set_signature)",
             "from spark_signature import ColSpec, Schema\n"
             f"signature.inputs = Schema([ColSpec(s.type, s.name, required=False) if s.name == {_lit(name)} else s\n"
             "                           for s in signature.inputs.inputs])")
@@ -163,8 +165,9 @@ class _Writer:
             code = (f"df = df.rename(columns={{{_lit(close)}: {_lit(name)}}})" if self.pandas
                     else f"df = df.withColumnRenamed({_lit(close)}, {_lit(name)})")
             return Fix(name, name, "missing", f"rename {close!r} to {name!r}", code)
-        return Fix(name, name, "missing", f"add {name!r} to the input, or mark it optional",
-                   f"# {FIXES[Rule.MISSING_COLUMN]}\n" + _mark_optional(name))
+        label, code = _mark_optional(name)
+        return Fix(name, name, "missing", f"add {name!r} to the input, or {label}",
+                   f"# {FIXES[Rule.MISSING_COLUMN]}\n{code}")
 
     def refused(self, entry: Mapping[str, Any]) -> Fix:
         name = str(entry["column"])
@@ -219,30 +222,29 @@ class _Writer:
     def _nulls(self, column: str, path: str, spec: ColSpec | TensorSpec | None) -> Fix:
         if path == column:
             fill = _FILL.get(spec.type) if isinstance(spec, ColSpec) and isinstance(spec.type, DataType) else None
-            if self.pandas:
-                lines = ([f"df[{_lit(column)}] = df[{_lit(column)}].fillna({_lit(fill)})", "# or drop the rows:"]
-                         if fill is not None else [])
-                lines.append(f"df = df.dropna(subset=[{_lit(column)}])")
-            else:
-                lines = ([f"df = df.fillna({{{_lit(spark_name(column))}: {_lit(fill)}}})", "# or drop the rows:"]
-                         if fill is not None else [])
-                lines.append(f"df = df.dropna(subset=[{_lit(spark_name(column))}])")
-            lines.append(_mark_optional(column))
-            title = f"fill the nulls of {column!r}" if fill is not None else f"drop rows where {column!r} is null"
-            return Fix(column, path, Rule.NULL_IN_REQUIRED.value, title, "\n".join(lines))
+            c = _lit(column) if self.pandas else _lit(spark_name(column))
+            drop = f"df = df.dropna(subset=[{c}])"
+            alternatives = [_mark_optional(column)]
+            if fill is None:
+                return Fix(column, path, Rule.NULL_IN_REQUIRED.value, f"drop rows where {column!r} is null", drop,
+                           tuple(alternatives))
+            code = (f"df[{c}] = df[{c}].fillna({_lit(fill)})" if self.pandas
+                    else f"df = df.fillna({{{c}: {_lit(fill)}}})")
+            return Fix(column, path, Rule.NULL_IN_REQUIRED.value, f"fill the nulls of {column!r}", code,
+                       (("drop the rows instead", drop), *alternatives))
         t, prop = _lookup(spec, path, column)
         if prop is not None:
             field = path[len(column) + 1:]
             fill = _FILL.get(t) if isinstance(t, DataType) else None
             declared = f"Property({_lit(prop.name)}, {type_code(prop.dtype)}, required=False)"
-            mark = (f"# or declare the property optional in the signature:\n{_imports(declared)}\n"
-                    f"optional_{_identifier(prop.name)} = {declared}")
+            mark = ("declare the property optional in the signature",
+                    f"{_imports(declared)}\noptional_{_identifier(prop.name)} = {declared}")
             if self.pandas:
                 body = (f"df = df[df[{_lit(column)}].map(lambda v: v is None or "
                         f"v.get({_lit(field.split('.')[-1])}) is not None)]" if "." not in field
                         else f"# drop the rows where {path} is null")
                 return Fix(column, path, Rule.NULL_IN_REQUIRED.value, f"drop rows where {path!r} is null",
-                           f"{body}\n{mark}")
+                           body, (mark,))
             nested = f"{_col(column)}.getField({_lit(field)})" if "." not in field else _col(path)
             if fill is not None and "." not in field:
                 body = (f"{_F}\ndf = df.withColumn({_lit(column)}, {_col(column)}.withField(\n"
@@ -251,7 +253,7 @@ class _Writer:
             else:
                 body = f"{_F}\ndf = df.where({_col(column)}.isNull() | {nested}.isNotNull())"
                 title = f"drop rows where {path!r} is null"
-            return Fix(column, path, Rule.NULL_IN_REQUIRED.value, title, f"{body}\n{mark}")
+            return Fix(column, path, Rule.NULL_IN_REQUIRED.value, title, body, (mark,))
         rest = path[len(column):]
         if re.fullmatch(r"\[\d+\]", rest):
             code = (f"df[{_lit(column)}] = df[{_lit(column)}].map(\n"

@@ -51,6 +51,7 @@ CSS = Safe("""
 .ss-report svg .bar{fill:#cf222e}
 .ss-report svg .lbl,.ss-report svg .cnt{font-size:12.5px;fill:#1f2328;
   font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,"Liberation Mono",monospace}
+.ss-report .alt{margin:2px 0;color:#57606a;font-size:12.5px}
 .ss-report .foot{color:#57606a;font-size:12px;margin-top:24px;border-top:1px solid #d0d7de;padding-top:6px}
 @media print{.ss-report{max-width:none;padding:0;font-size:11pt}.ss-report pre{white-space:pre-wrap}
   .ss-report h2{break-after:avoid}.ss-report table,.ss-report .fix{break-inside:avoid}}
@@ -178,7 +179,10 @@ def _fixes(report: Mapping[str, Any]) -> list[Safe]:
     if not fixes:
         return []
     items = [el("div", el("h3", f"{n}. ", el("code", f.column), f" — {f.title}"),
-                el("pre", el("code", f.code)), class_="fix", data_problem=f.problem)
+                el("pre", el("code", f.code)),
+                [[el("p", f"or {label}:", class_="alt"), el("pre", el("code", code))]
+                 for label, code in f.alternatives],
+                class_="fix", data_problem=f.problem)
              for n, f in enumerate(fixes, 1)]
     return [el("h2", "How to fix it (paste into the notebook)"), *items]
 

@@ -193,6 +193,10 @@ def render_text(report: Mapping[str, Any], *, bad_rows: Sequence[Mapping[str, An
             lines.extend(_wrap(f"{n}. {fix.column}: {fix.title}", width, "  "))
             for code_line in fix.code.splitlines():
                 lines.extend(_fold("     " + printable(code_line), width, "       "))
+            for label, code in fix.alternatives:
+                lines.extend(_wrap(f"or {label}:", width, "     "))
+                for code_line in code.splitlines():
+                    lines.extend(_fold("       " + printable(code_line), width, "         "))
         if len(fixes) > max_fixes:
             lines.append(f"  … {len(fixes) - max_fixes} more in r.html()")
     for w in report.get("warnings") or []:
