@@ -8,6 +8,9 @@
 #                     venvs only)
 #   make demo         the demo job through spark-submit
 #   make lint         ruff
+#   make setup-browser  Debian's chromium for the HTML report tests (apt-get, once; `make test` runs it;
+#                     where it cannot be installed the browser tests skip, saying why)
+#   make report-png   re-make docs/report.png (the README's screenshot) with the browser tests
 # VENV=/some/path make setup builds the environment elsewhere (e.g. to test a fresh machine);
 # CONSTRAINTS=constraints/oldest.txt make setup builds it for another pair (its "# extras:" line says which
 # extras to install).
@@ -33,7 +36,7 @@ MATRIX_PYTEST_ARGS ?= -m spark
 
 export VENV
 
-.PHONY: help setup test test-matrix test-matrix-setup demo lint
+.PHONY: help setup setup-browser test test-matrix test-matrix-setup demo lint report-png
 
 help:
 	@echo "make setup | make test | make test-matrix | make demo | make lint   (VENV=$(VENV), CONSTRAINTS=$(CONSTRAINTS))"
@@ -54,7 +57,19 @@ $(STAMP): | $(PY)
 setup: $(STAMP)
 	@"$(PY)" -m spark_signature.session --resolve
 
-test: setup
+# Headless Chromium renders the HTML report in tests. Idempotent: nothing to do once /usr/bin/chromium exists;
+# where apt-get cannot install it (no root, no Debian), say so and go on: those tests then skip, saying why.
+setup-browser:
+	@if [ -x /usr/bin/chromium ]; then exit 0; fi; \
+	if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+		echo "installing chromium (Debian package) for the HTML report tests"; \
+		{ apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; } >/dev/null \
+			|| echo "setup-browser: apt-get could not install chromium; the browser tests will skip" >&2; \
+	else \
+		echo "setup-browser: cannot install chromium here (needs root and apt-get); the browser tests will skip" >&2; \
+	fi
+
+test: setup setup-browser
 	"$(PY)" -m pytest -q $(PYTEST_ARGS)
 
 # The matrix venvs only (pip + Delta jars), e.g. to build them while another suite runs.
@@ -72,6 +87,9 @@ test-matrix:
 			| grep -iE '^(pyspark|delta-spark|pandas|numpy|pyarrow|mlflow-skinny) ' | tr -s ' ' | paste -sd ';'; \
 		".venv-$$name/bin/python" -m pytest -q $(MATRIX_PYTEST_ARGS) $(PYTEST_ARGS) || exit $$?; \
 	done
+
+report-png: setup setup-browser
+	UPDATE_REPORT_PNG=1 "$(PY)" -m pytest -q tests/test_report_browser.py -k screenshot
 
 demo: setup
 	./scripts/spark-submit jobs/demo.py $(DEMO_ARGS)
