@@ -57,11 +57,13 @@ def _spark_context(spark: Any) -> Any:
 class SparkProgress:
     """``with SparkProgress(spark, "checking rows"): <actions>`` shows the actions' tasks as a bar.
 
-    ``enabled=None`` shows it in notebooks only; ``file`` sends a text bar there (tests, logs).
+    ``enabled=None`` shows it in notebooks only; ``file`` sends a text bar there (tests, logs). The bar
+    appears only once the check has run for ``delay`` seconds: short checks show nothing.
     """
 
     def __init__(self, spark: Any, description: str = "checking rows", *, enabled: bool | None = None,
-                 file: IO[str] | None = None, interval: float = 0.25) -> None:
+                 file: IO[str] | None = None, interval: float = 0.25, delay: float = 1.0) -> None:
+        self.delay = delay
         self.description = description
         self.file = file
         self.interval = interval
@@ -86,7 +88,8 @@ class SparkProgress:
         try:
             self._previous = {k: self.sc.getLocalProperty(k) for k in _GROUP_KEYS}
             self.sc.setJobGroup(self._group, self.description, interruptOnCancel=False)
-            self.bar = bar_class(total=0, desc=self.description, unit="task", file=self.file, leave=True)
+            self.bar = bar_class(total=0, desc=self.description, unit="task", file=self.file, leave=True,
+                                 delay=self.delay)
         except Exception:  # progress must never break the check
             self.bar = None
             return self

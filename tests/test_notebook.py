@@ -5,10 +5,20 @@ from __future__ import annotations
 import io
 import json
 
+import numpy as np
 import pytest
 from _report_data import DDL, ROWS, SIGNATURE
 
-from spark_signature import SchemaEnforcementError, enforce, notebook
+from spark_signature import (
+    Array,
+    ColSpec,
+    DataType,
+    ModelSignature,
+    Schema,
+    SchemaEnforcementError,
+    enforce,
+    notebook,
+)
 from spark_signature.mlmodel import signature_to_mlmodel, write_mlmodel
 from spark_signature.progress import SparkProgress
 from spark_signature.report.text import display_width
@@ -81,6 +91,26 @@ def test_spark_fixes_applied_make_the_data_fit(spark, df):
     assert third.report["counts"] == {"rows": 5, "valid": 5, "quarantined": 0, "violations": []}
 
 
+def test_nested_null_fixes_applied(spark):
+    """Nulls inside nested arrays and map values, and in a tensor: the pasted fixes remove them."""
+    from spark_signature import Map, TensorSpec
+
+    columns = Schema([ColSpec(Array(Array(DataType.long)), "m"), ColSpec(Map(DataType.long), "kv")])
+    df = spark.createDataFrame([([[1, None], [2]], {"a": 1, "b": None}), ([[3]], {"c": 2})],
+                               "m array<array<bigint>>, kv map<string, bigint>")
+    tensors = Schema([TensorSpec(np.dtype("int64"), (-1, 2, 2), "t")])
+    tdf = spark.createDataFrame([([[1, 2], [3, None]],), ([[1, 2], [3, 4]],)], "t array<array<bigint>>")
+    for data, schema, rows_left in ((df, columns, 2), (tdf, tensors, 1)):
+        first = notebook.check(data, schema)
+        assert first.status == "violations"
+        namespace = {"df": data, "signature": ModelSignature(inputs=schema)}
+        for fix in first.fixes:
+            exec(fix.code, namespace)
+        again = notebook.check(namespace["df"], namespace["signature"])
+        assert again.ok, str(again)
+        assert again.report["counts"]["rows"] == rows_left
+
+
 def test_schema_mismatch_reads_no_data_and_keeps_the_error(spark):
     df = spark.createDataFrame([("x",)], "amount string")
     r = notebook.check(df, SIGNATURE)
@@ -113,7 +143,7 @@ def test_a_dataframe_as_source_is_refused(df):
 
 def test_progress_bar_follows_the_tasks(spark):
     buf = io.StringIO()
-    with SparkProgress(spark, "counting", enabled=True, file=buf, interval=0.05) as progress:
+    with SparkProgress(spark, "counting", enabled=True, file=buf, interval=0.05, delay=0) as progress:
         assert progress.active
         spark.range(0, 1000, numPartitions=4).selectExpr("sum(id)").collect()
     assert progress.total >= 4 and progress.done == progress.total

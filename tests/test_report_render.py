@@ -215,6 +215,21 @@ def test_pandas_fixes_applied_make_the_data_fit():
     assert third.report["counts"]["rows"] == 2  # amount filled (row 2 kept by it), then dropped for its country
 
 
+def test_pandas_nested_null_fixes_applied():
+    sig = Schema([ColSpec(Array(Array(DataType.long)), "m")])
+    frame = pd.DataFrame({"m": [[[1, None], [2]], [[3]]]})
+    first = notebook.check(frame, sig)
+    assert first.counts.to_dict("records") == [{"column": "m", "rule": "null_in_required", "count": 1}]
+    namespace = {"df": frame.copy(), "signature": ModelSignature(inputs=sig)}
+    for fix in first.fixes:
+        exec(fix.code, namespace)
+    assert notebook.check(namespace["df"], namespace["signature"]).ok
+    for label, code in first.fixes[0].alternatives:  # keeping only the rows without nulls works too
+        namespace = {"df": frame.copy()}
+        exec(code, namespace)
+        assert len(namespace["df"]) == 1 and notebook.check(namespace["df"], sig).ok, label
+
+
 def test_schema_mismatch_names_every_refused_column():
     frame = pd.DataFrame({"user_id": ["a"], "amount": [np.int64(1)]})
     sig = Schema([ColSpec(DataType.long, "user_id"), ColSpec(DataType.integer, "amount"),

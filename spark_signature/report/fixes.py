@@ -117,8 +117,9 @@ def _pandas_cast(name: str, t: Any) -> str:
 def _mark_optional(name: str) -> tuple[str, str]:
     return ("mark the column optional in the signature (then log the model, or set_signature)",
             "from spark_signature import ColSpec, Schema\n"
-            f"signature.inputs = Schema([ColSpec(s.type, s.name, required=False) if s.name == {_lit(name)} else s\n"
-            "                           for s in signature.inputs.inputs])")
+            "signature.inputs = Schema([\n"
+            f"    ColSpec(s.type, s.name, required=False) if s.name == {_lit(name)} else s\n"
+            "    for s in signature.inputs.inputs])")
 
 
 def _lookup(spec: ColSpec | TensorSpec | None, path: str, column: str) -> tuple[Any, Any]:
@@ -255,18 +256,35 @@ class _Writer:
                 title = f"drop rows where {path!r} is null"
             return Fix(column, path, Rule.NULL_IN_REQUIRED.value, title, body, (mark,))
         rest = path[len(column):]
-        if re.fullmatch(r"\[\d+\]", rest):
-            code = (f"df[{_lit(column)}] = df[{_lit(column)}].map(\n"
-                    "    lambda v: v if v is None else [x for x in v if x is not None])" if self.pandas
-                    else f"{_F}\ndf = df.withColumn({_lit(column)}, F.filter({_col(column)}, lambda x: x.isNotNull()))")
-            return Fix(column, path, Rule.NULL_IN_REQUIRED.value, f"drop the null elements of {column!r}", code)
+        if rest and re.fullmatch(r"(\[\d+\])+", rest):
+            return self._null_elements(column, path, len(re.findall(r"\[\d+\]", rest)),
+                                       isinstance(spec, TensorSpec))
         if re.fullmatch(r"\['.*'\]", rest, flags=re.S) and not self.pandas:
             code = (f"{_F}\ndf = df.withColumn({_lit(column)}, F.map_filter({_col(column)}, "
                     "lambda k, v: v.isNotNull()))")
             return Fix(column, path, Rule.NULL_IN_REQUIRED.value, f"drop the null values of map {column!r}", code)
-        code = (f"df = df.dropna(subset=[{_lit(column)}])" if self.pandas
-                else f"# {FIXES[Rule.NULL_IN_REQUIRED]}\n# e.g. filter the rows where {path} is null")
-        return Fix(column, path, Rule.NULL_IN_REQUIRED.value, f"remove the nulls at {path!r}", code)
+        return Fix(column, path, Rule.NULL_IN_REQUIRED.value, f"keep the rows without nulls at {path!r}",
+                   _KEEP_VALID)
+
+    def _null_elements(self, column: str, path: str, depth: int, tensor: bool) -> Fix:
+        """Nulls inside (nested) arrays: filter them out of the arrays, or keep only the rows without any."""
+        c = _lit(column)
+        if self.pandas:
+            keep_rows = ("def _no_nulls(v):\n"
+                         "    return v is not None and all(_no_nulls(x) if _is_list(x) else x is not None for x in v)\n"
+                         f"{_IS_LIST}\ndf = df[df[{c}].map(_no_nulls)]")
+            drop_elements = ("def _drop_nulls(v):\n"
+                             "    return v if v is None else [_drop_nulls(x) if _is_list(x) else x for x in v\n"
+                             "                                if x is not None]\n"
+                             f"{_IS_LIST}\ndf[{c}] = df[{c}].map(_drop_nulls)")
+        else:
+            keep_rows = f"{_F}\ndf = df.where({_forall(_col(column), depth)})"
+            drop_elements = f"{_F}\ndf = df.withColumn({c}, {_filter_nulls(_col(column), depth)})"
+        rule = Rule.NULL_IN_REQUIRED.value
+        if tensor:  # dropping elements would change the tensor's shape: drop the rows
+            return Fix(column, path, rule, f"keep the rows whose tensor {column!r} has no null", keep_rows)
+        return Fix(column, path, rule, f"drop the null elements of {column!r}", drop_elements,
+                   (("keep only the rows without null elements", keep_rows),))
 
     def _shape(self, column: str, path: str, example: Mapping[str, Any] | None) -> Fix:
         found = str((example or {}).get("found") or "")
@@ -286,6 +304,26 @@ class _Writer:
             code = f"# keep rows whose arrays have {size} elements at dimension {dim}"
         return Fix(column, path, Rule.SHAPE_MISMATCH.value, f"keep rows of the declared shape ({size} at "
                    f"dimension {dim})", f"{note}\n{code}")
+
+
+_KEEP_VALID = ("from spark_signature import notebook\n"
+               "df = notebook.check(df, signature).valid  # the rows that fit, converted to the signature")
+_IS_LIST = "_is_list = lambda x: hasattr(x, '__iter__') and not isinstance(x, (str, bytes, dict))"
+
+
+def _filter_nulls(expr: str, depth: int, level: int = 1) -> str:
+    """``F.transform(c, lambda x1: F.filter(x1, lambda x2: x2.isNotNull()))`` for ``depth`` levels."""
+    v = f"x{level}"
+    if depth == 1:
+        return f"F.filter({expr}, lambda {v}: {v}.isNotNull())"
+    return f"F.transform({expr}, lambda {v}: {_filter_nulls(v, depth - 1, level + 1)})"
+
+
+def _forall(expr: str, depth: int, level: int = 1) -> str:
+    """True for rows whose arrays (``depth`` levels deep) hold no null."""
+    v = f"x{level}"
+    inner = f"{v}.isNotNull()" if depth == 1 else _forall(v, depth - 1, level + 1)
+    return f"F.forall({expr}, lambda {v}: {inner})"
 
 
 def _close_name(name: str, candidates: list[str]) -> str | None:

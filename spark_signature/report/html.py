@@ -28,8 +28,8 @@ CSS = Safe("""
 .ss-report code,.ss-report pre{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,"Liberation Mono",monospace;
   font-size:12.5px}
 .ss-report pre{background:#f6f8fa;border:1px solid #d0d7de;border-radius:6px;padding:8px 10px;margin:4px 0 10px;
-  overflow-x:auto;white-space:pre}
-.ss-report table{border-collapse:collapse;width:100%;margin:4px 0 8px}
+  white-space:pre-wrap;overflow-wrap:anywhere}
+.ss-report table{border-collapse:collapse;width:100%;margin:4px 0 8px;font-size:inherit}
 .ss-report th,.ss-report td{border:1px solid #d0d7de;padding:4px 8px;text-align:left;vertical-align:top;
   word-break:break-word}
 .ss-report th{background:#f6f8fa;font-weight:600}
@@ -53,7 +53,7 @@ CSS = Safe("""
   font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,"Liberation Mono",monospace}
 .ss-report .alt{margin:2px 0;color:#57606a;font-size:12.5px}
 .ss-report .foot{color:#57606a;font-size:12px;margin-top:24px;border-top:1px solid #d0d7de;padding-top:6px}
-@media print{.ss-report{max-width:none;padding:0;font-size:11pt}.ss-report pre{white-space:pre-wrap}
+@media print{.ss-report{max-width:none;padding:0;font-size:11pt}
   .ss-report h2{break-after:avoid}.ss-report table,.ss-report .fix{break-inside:avoid}}
 """)
 

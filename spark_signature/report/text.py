@@ -62,18 +62,22 @@ def _pad(value: Any, width: int) -> str:
 
 
 def _fold(line: str, width: int, indent: str = "    ") -> list[str]:
-    """Split a line longer than ``width`` display columns; continuation lines are indented."""
-    if display_width(line) <= width:
-        return [line]
-    lines, current, used = [], "", 0
-    for ch in line:
-        w = _char_width(ch)
-        if used + w > width:
-            lines.append(current)
-            current, used = indent, display_width(indent)
-        current += ch
-        used += w
-    lines.append(current)
+    """Split a line longer than ``width`` display columns, at a space where one is near the cut;
+    continuation lines are indented."""
+    lines: list[str] = []
+    while display_width(line) > width:
+        cut, used = 0, 0
+        for i, ch in enumerate(line):
+            used += _char_width(ch)
+            if used > width:
+                cut = i
+                break
+        space = line.rfind(" ", len(indent) + 1, cut)
+        if space > cut - 30 and line[:space].strip():
+            cut = space
+        lines.append(line[:cut].rstrip())
+        line = indent + line[cut:].lstrip(" ")
+    lines.append(line)
     return lines
 
 
