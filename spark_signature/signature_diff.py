@@ -392,14 +392,17 @@ class SignatureDiff:
 def diff(old: Any, new: Any, *, compat: Compat | str = Compat.STRICT) -> SignatureDiff:
     """The changes from ``old`` to ``new`` (signatures, Schemas, model URIs, StructTypes, DataFrames).
 
-    ``compat`` picks the rule table the scalar retypes are read from (as ``enforce(compat=...)``).
+    ``compat`` picks the rule table the scalar retypes are read from (as ``enforce(compat=...)``). When
+    either side is only an inputs schema (a Schema, a StructType, a DataFrame), only the inputs are
+    compared: that side's outputs and params are unknown, not removed.
     """
-    from spark_signature.sources import describe_source, signature_of
+    from spark_signature.sources import describe_source, describes_inputs_only, signature_of
 
     compat = Compat.parse(compat)
     a, b = signature_of(old), signature_of(new)
     differ = _Differ(compat)
-    changes = [*differ.inputs(a.inputs, b.inputs), *differ.outputs(a.outputs, b.outputs),
-               *differ.params(a.params, b.params)]
+    changes = differ.inputs(a.inputs, b.inputs)
+    if not (describes_inputs_only(old) or describes_inputs_only(new)):
+        changes += [*differ.outputs(a.outputs, b.outputs), *differ.params(a.params, b.params)]
     return SignatureDiff(describe_source(old), describe_source(new), compat, changes)
 

@@ -21,7 +21,7 @@ from spark_signature.dispatch import is_pandas_like, is_spark_dataframe
 from spark_signature.errors import ConfigError, Rule, SignatureError
 from spark_signature.types import ModelSignature, Schema
 
-__all__ = ["describe_source", "signature_error_line", "signature_of"]
+__all__ = ["describe_source", "describes_inputs_only", "signature_error_line", "signature_of"]
 
 _ACCEPTED = ("a ModelSignature, a Schema, a model directory or URI, an MLmodel or signature file, "
              "a Spark StructType or a DataFrame")
@@ -78,6 +78,14 @@ def signature_of(source: Any, *, data: bool = True) -> ModelSignature:
         rule=Rule.INVALID_OPTION, path="source", expected=accepted, found=kind,
         fix=f"pass {accepted}",
     )
+
+
+def describes_inputs_only(source: Any) -> bool:
+    """True for a source that carries an inputs schema and nothing else: a Schema, a StructType, a
+    DataFrame. Its outputs and params are unknown, not absent (a diff compares only the inputs)."""
+    if isinstance(source, Schema) or _is_struct_type(source) or is_spark_dataframe(source) or is_pandas_like(source):
+        return True
+    return type(source).__module__.startswith("mlflow.") and type(source).__name__ == "Schema"
 
 
 def describe_source(source: Any) -> str:
