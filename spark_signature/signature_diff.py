@@ -23,6 +23,7 @@ decides; :mod:`spark_signature.report` renders (``str(d)``, ``d.html()``).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -242,15 +243,18 @@ class _Differ:
             return _breaking(part, ChangeKind.MATCHING, how[0], how[1], f"columns matched {how[0]} -> {how[1]}")
         return None
 
+    def pairs(self, part: str, old: Schema | None, new: Schema | None) -> Iterator[tuple[str, Any, Any]]:
+        """(path, old spec, new spec) per column of either side, matched by name (or position)."""
+        before, after = self._keyed(old), self._keyed(new)
+        for key in [*before, *(k for k in after if k not in before)]:
+            yield self._path(part, key), before.get(key), after.get(key)
+
     def inputs(self, old: Schema | None, new: Schema | None) -> list[Change]:
         switched = self.matching("inputs", old, new)
         if switched is not None:
             return [switched]
-        before, after = self._keyed(old), self._keyed(new)
         changes: list[Change] = []
-        for key in [*before, *(k for k in after if k not in before)]:
-            where = self._path("inputs", key)
-            a, b = before.get(key), after.get(key)
+        for where, a, b in self.pairs("inputs", old, new):
             if b is None:
                 changes.append(_compatible(where, ChangeKind.REMOVED, a, None,
                                            "new ignores input columns it does not declare"))
@@ -292,11 +296,8 @@ class _Differ:
         switched = self.matching("outputs", old, new)
         if switched is not None:
             return [switched]
-        before, after = self._keyed(old), self._keyed(new)
         changes: list[Change] = []
-        for key in [*before, *(k for k in after if k not in before)]:
-            where = self._path("outputs", key)
-            a, b = before.get(key), after.get(key)
+        for where, a, b in self.pairs("outputs", old, new):
             if b is None:
                 changes.append(_breaking(where, ChangeKind.REMOVED, a, None, "consumers of the output lose it"))
             elif a is None:
