@@ -165,9 +165,9 @@ def test_console_view_any_width_with_long_names(width):
 
 def test_json_is_the_report_contract(result):
     data = json.loads(result.to_json())
-    expected_keys = {"report_version", "status", "exit_code", "message", "run_id", "created_at", "mode", "compat",
-                     "input", "signature", "schema", "thresholds", "counts", "examples", "outputs", "plan",
-                     "warnings", "error", "spark", "timings"}
+    expected_keys = {"report_version", "job", "stream", "status", "exit_code", "message", "run_id", "created_at",
+                     "mode", "compat", "input", "signature", "schema", "thresholds", "counts", "examples",
+                     "outputs", "plan", "warnings", "error", "spark", "timings"}
     assert set(data) == expected_keys
     assert data["report_version"] == 1 and data["status"] == "violations" and data["exit_code"] == 2
     assert [e["column"] for e in data["schema"]] == ["user_id", "amount", "tags", "address", HOSTILE, "列名", ATTR]

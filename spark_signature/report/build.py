@@ -1,7 +1,9 @@
 """Building the report dict (``docs/report.md``, ``report_version`` 1) for the notebook helper.
 
-The jobs' builder is :mod:`spark_signature.pipeline`; until it lands, the notebook builds its reports
-here, to the same contract (the lead reconciles the two). What the library decides lives here, not in
+The jobs' builder (``spark_signature.report_builder`` on the issue10 branch) is not on main yet, so the
+notebook builds its reports here, to the same contract and with the same conventions (sha256 of the
+compact sorted JSON, ISO time to the second, extras ``required: false``, ``job``/``stream`` null); the
+lead reconciles the two. What the library decides lives here, not in
 the notebook: the per-column schema comparison (:func:`compare_columns`, the planner run one column at
 a time, so one refused column does not hide the others), the status and exit code of a check, the
 counts and examples.
@@ -60,9 +62,9 @@ class ColumnStatus:
 
 
 def expected_text(spec: ColSpec | TensorSpec) -> str:
-    """``long (required)``, ``tensor float32 [-1, 28] (required)``: the ``expected`` of a schema entry."""
+    """``long (required)``, ``tensor float32 [-1, 28]``: the ``expected`` of a schema entry."""
     if isinstance(spec, TensorSpec):
-        return f"tensor {spec.type} {list(spec.shape)} (required)"
+        return f"tensor {spec.type} {list(spec.shape)}"
     return describe_expected(spec.type, spec.required)
 
 
@@ -142,7 +144,7 @@ def compare_columns(
                                         None if exc.rule is None else Rule(exc.rule).value))
     for name in columns:
         if name not in declared:
-            entries.append(ColumnStatus(name, None, found_names.get(name, "?"), None, "extra"))
+            entries.append(ColumnStatus(name, None, found_names.get(name, "?"), False, "extra"))
     return entries
 
 
@@ -184,7 +186,8 @@ def pandas_column_statuses(frame: Any, schema: Schema, compat: Compat | str = Co
 
 def signature_sha256(signature: ModelSignature) -> str:
     """SHA-256 of the signature's ``to_dict()`` JSON with sorted keys (docs/report.md)."""
-    return hashlib.sha256(json.dumps(signature.to_dict(), sort_keys=True).encode()).hexdigest()
+    text = json.dumps(signature.to_dict(), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def status_of(counts: Counts | None, error: SignatureError | None, schema_mismatch: bool = False) -> tuple[str, int]:
@@ -236,10 +239,11 @@ def make_report(
     """
     status, exit_code = status_of(counts, error, schema_mismatch)
     sha = signature_sha256(signature)
-    created = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    created = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     run_key = json.dumps({"input": dict(input_info), "signature": sha, "created_at": created}, sort_keys=True)
     return {
         "report_version": REPORT_VERSION,
+        "job": None,  # the jobs write validate_table / score_table; a notebook check is neither
         "status": status,
         "exit_code": exit_code,
         "message": _message(status, counts, error),
@@ -257,10 +261,11 @@ def make_report(
         "thresholds": {"max_bad_rows": None, "max_bad_fraction": None},
         "counts": None if counts is None else counts.as_dict(),
         "examples": [{f: e.get(f) for f in VIOLATION_FIELDS} for e in list(examples)[:MAX_EXAMPLES]],
-        "outputs": {"valid": None, "quarantine": None},
+        "outputs": {"valid": None, "quarantine": None, "predictions": None},
         "plan": None if plan is None else dict(plan),
         "warnings": list(warnings_),
         "error": None if error is None else error.to_dict(),
         "spark": {"application_id": None, "master": None, "version": None, **(spark or {})},
         "timings": {"plan_s": None, "enforce_s": None, "write_s": None, "total_s": None, **(timings or {})},
+        "stream": None,
     }

@@ -120,7 +120,7 @@ def _schema(schema: Sequence[Mapping[str, Any]]) -> list[Safe]:
                el("td", el("code", e.get("column"))),
                el("td", e.get("expected") if e.get("expected") is not None else "—"),
                el("td", el("code", e.get("found"))),
-               el("td", {True: "yes", False: "no"}.get(e.get("required"), "—")),
+               el("td", "—" if e.get("status") == "extra" else {True: "yes", False: "no"}.get(e.get("required"), "—")),
                el("td", _pill(e.get("status"))),
                data_status=e.get("status"))
             for e in schema]

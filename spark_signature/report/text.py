@@ -123,7 +123,7 @@ def _schema_table(schema: Sequence[Mapping[str, Any]], width: int) -> list[str]:
     header = "  " + "  ".join(_pad(name, w) for name, w in cols) + "  " + "status"
     lines = [header]
     for e in schema:
-        required = {True: "yes", False: "no"}.get(e.get("required"), "")
+        required = "" if e.get("status") == "extra" else {True: "yes", False: "no"}.get(e.get("required"), "")
         status = f"{_MARKS.get(e.get('status'), '?')} {e.get('status')}"
         cells = [e.get("column"), e.get("expected") or "", e.get("found"), required]
         lines.append("  " + "  ".join(_pad(c, w) for c, (_, w) in zip(cells, cols, strict=True)) + "  "
