@@ -255,3 +255,14 @@ def test_diff_views_escape_and_fit():
 
     for line in render_diff_text(d).splitlines():
         assert display_width(line) <= 100
+
+
+def test_mlflow_signature_as_source():
+    mlflow_models = pytest.importorskip("mlflow.models")
+    frame = pd.DataFrame({"x": [1.0, 2.0], "y": ["a", "b"]})
+    sig = mlflow_models.infer_signature(frame)
+    r = notebook.check(frame.assign(x=[1.0, None]), sig)
+    assert r.counts.to_dict("records") == [{"column": "x", "rule": "null_in_required", "count": 1}]
+    assert r.report["signature"]["inputs"] == json.loads(sig.inputs.to_json())
+    r2 = notebook.check(frame, sig.inputs)  # an MLflow Schema
+    assert r2.ok
