@@ -31,6 +31,7 @@ __all__ = [
     "compare_columns",
     "make_report",
     "pandas_column_statuses",
+    "pick_examples",
     "signature_sha256",
     "spark_column_statuses",
     "status_of",
@@ -184,6 +185,18 @@ def pandas_column_statuses(frame: Any, schema: Schema, compat: Compat | str = Co
     return compare_columns(schema, names, plan_one, found_names=found)
 
 
+def pick_examples(violations: Sequence[Mapping[str, Any]], limit: int = MAX_EXAMPLES) -> list[dict[str, Any]]:
+    """At most ``limit`` violations: the first of each (column, rule) first, then the others in order."""
+    items = [{f: v.get(f) for f in VIOLATION_FIELDS} for v in violations]
+    seen: set[tuple[Any, Any]] = set()
+    first, rest = [], []
+    for item in items:
+        key = (item["column"], item["rule"])
+        (rest if key in seen else first).append(item)
+        seen.add(key)
+    return (first + rest)[:limit]
+
+
 def signature_sha256(signature: ModelSignature) -> str:
     """SHA-256 of the signature's ``to_dict()`` JSON with sorted keys (docs/report.md)."""
     text = json.dumps(signature.to_dict(), sort_keys=True, separators=(",", ":"))
@@ -260,7 +273,7 @@ def make_report(
         "schema": [c.to_dict() for c in columns],
         "thresholds": {"max_bad_rows": None, "max_bad_fraction": None},
         "counts": None if counts is None else counts.as_dict(),
-        "examples": [{f: e.get(f) for f in VIOLATION_FIELDS} for e in list(examples)[:MAX_EXAMPLES]],
+        "examples": pick_examples(examples),
         "outputs": {"valid": None, "quarantine": None, "predictions": None},
         "plan": None if plan is None else dict(plan),
         "warnings": list(warnings_),
