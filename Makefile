@@ -9,6 +9,9 @@
 #   make demo         the pre-scoring pipeline on the iris data, every job through spark-submit (scripts/demo)
 #   make wheel        dist/spark_signature-<version>-py3-none-any.whl, and the same file as .zip for --py-files
 #   make lint         ruff
+#   make setup-browser  Debian's chromium for the HTML report tests (apt-get, once; `make test` runs it;
+#                     where it cannot be installed the browser tests skip, saying why)
+#   make report-png   re-make docs/report.png (the README's screenshot) with the browser tests
 # VENV=/some/path make setup builds the environment elsewhere (e.g. to test a fresh machine);
 # CONSTRAINTS=constraints/oldest.txt make setup builds it for another pair (its "# extras:" line says which
 # extras to install).
@@ -34,10 +37,10 @@ MATRIX_PYTEST_ARGS ?= -m spark
 
 export VENV
 
-.PHONY: help setup test test-matrix test-matrix-setup demo wheel lint
+.PHONY: help setup setup-browser test test-matrix test-matrix-setup demo wheel lint report-png
 
 help:
-	@echo "make setup | make test | make test-matrix | make demo | make wheel | make lint   (VENV=$(VENV), CONSTRAINTS=$(CONSTRAINTS))"
+	@echo "make setup | make test | make test-matrix | make demo | make wheel | make lint | make report-png   (VENV=$(VENV), CONSTRAINTS=$(CONSTRAINTS))"
 
 $(PY):
 	@test -n "$(PYTHON)" || { echo "Python 3.11 not found (set PYTHON=/path/to/python3.11)" >&2; exit 2; }
@@ -55,7 +58,19 @@ $(STAMP): | $(PY)
 setup: $(STAMP)
 	@"$(PY)" -m spark_signature.session --resolve
 
-test: setup
+# Headless Chromium renders the HTML report in tests. Idempotent: nothing to do once /usr/bin/chromium exists;
+# where apt-get cannot install it (no root, no Debian), say so and go on: those tests then skip, saying why.
+setup-browser:
+	@if [ -x /usr/bin/chromium ]; then exit 0; fi; \
+	if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+		echo "installing chromium (Debian package) for the HTML report tests"; \
+		{ apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; } >/dev/null \
+			|| echo "setup-browser: apt-get could not install chromium; the browser tests will skip" >&2; \
+	else \
+		echo "setup-browser: cannot install chromium here (needs root and apt-get); the browser tests will skip" >&2; \
+	fi
+
+test: setup setup-browser
 	"$(PY)" -m pytest -q $(PYTEST_ARGS)
 
 # The matrix venvs only (pip + Delta jars), e.g. to build them while another suite runs.
@@ -73,6 +88,9 @@ test-matrix:
 			| grep -iE '^(pyspark|delta-spark|pandas|numpy|pyarrow|mlflow-skinny) ' | tr -s ' ' | paste -sd ';'; \
 		".venv-$$name/bin/python" -m pytest -q $(MATRIX_PYTEST_ARGS) $(PYTEST_ARGS) || exit $$?; \
 	done
+
+report-png: setup setup-browser
+	UPDATE_REPORT_PNG=1 "$(PY)" -m pytest -q tests/test_report_browser.py -k screenshot
 
 demo: setup
 	./scripts/demo $(DEMO_ARGS)

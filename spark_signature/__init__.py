@@ -67,6 +67,9 @@ _LAZY: dict[str, str] = {
     # validated scoring
     "score": "spark_signature.scoring",
     "ScoreResult": "spark_signature.scoring",
+    # signature diffs
+    "diff": "spark_signature.signature_diff",
+    "SignatureDiff": "spark_signature.signature_diff",
     # session
     "get_spark": "spark_signature.session",
 }

@@ -50,3 +50,10 @@ def test_help_shows_every_option_an_example_and_the_exit_codes(job, capsys):
         assert option in text
     assert "example:\n  scripts/spark-submit jobs/" in text.replace("MLFLOW_TRACKING_URI=sqlite:///mlflow.db ", "")
     assert "exit codes:\n  0  " in text and "  3  a runtime or configuration error" in text
+
+
+def test_readme_lists_every_option_of_check_compat():
+    parser = load_job("check_compat")._parser()
+    options = [a.option_strings[-1] for a in parser._actions if a.option_strings and a.option_strings[0] != "-h"]
+    rows = re.findall(r"^\| `(--[a-z-]+)` \|", _section("### `jobs/check_compat.py`"), flags=re.M)
+    assert rows == options

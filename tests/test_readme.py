@@ -50,3 +50,16 @@ def test_validate_before_spark_udf_runs(spark, capsys):
     assert str(counts) in out  # the block prints the counts
     ids = sorted(r["id"] for r in namespace["scoring"].scored.select("id").collect())
     assert ids == [1, 3]
+
+
+def test_notebook_section_runs(spark, capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # the block writes report.html
+    namespace: dict = {"spark": spark}
+    for block in [*_tour_blocks(), *_section_blocks("In a notebook: does this DataFrame fit the model?")]:
+        exec(compile(block, str(README), "exec"), namespace)
+    out = capsys.readouterr().out
+    assert "violations 2\n" in out
+    assert "True ['inputs.channel']" in out
+    assert (tmp_path / "report.html").read_text().startswith("<!DOCTYPE html>")
+    assert (README.parent / "docs" / "report.png").exists()
+    assert "docs/report.png" in README.read_text()
