@@ -43,6 +43,7 @@ __all__ = [
     "free_port",
     "is_connect",
     "remote_session",
+    "require_local_server",
 ]
 
 CONNECT_SERVER_CLASS = "org.apache.spark.sql.connect.service.SparkConnectServer"
@@ -128,6 +129,22 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def require_local_server() -> None:
+    """pyspark's pip package ships the Connect server from Spark 4.0 on; 3.5's needs the separate
+    ``spark-connect_2.12`` package, which this project does not resolve: say so before spark-submit fails."""
+    from spark_signature import compat
+
+    if compat.spark_line() < (4, 0):
+        raise ConfigError(
+            f"pyspark {compat.spark_version()} has no Spark Connect server in its pip package",
+            path="connect server", expected="pyspark >= 4.0 for a local Connect server",
+            found=f"pyspark {compat.spark_version()}",
+            fix="connect to a running server instead (get_spark(remote='sc://host:port')), or use pyspark 4.x; "
+            "Spark 3.5 starts one with sbin/start-connect-server.sh --packages "
+            "org.apache.spark:spark-connect_2.12:<version>",
+        )
+
+
 def _port_open(port: int) -> bool:
     with contextlib.closing(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) as s:
         s.settimeout(0.5)
@@ -172,8 +189,8 @@ class LocalConnectServer:
 
         path = session.default_conf_file()
         file_conf = session.read_conf_file(path) if path is not None else {}
-        settings = session.build_conf(self.app_name, self.master, self.conf, file_conf,
-                                      jars=session.cached_delta_jars())
+        jars, use_delta = session.local_delta_jars()
+        settings = session.build_conf(self.app_name, self.master, self.conf, file_conf, jars=jars, delta=use_delta)
         settings["spark.connect.grpc.binding.address"] = "127.0.0.1"
         settings["spark.connect.grpc.binding.port"] = str(self.port)
         args = [str(spark_submit_path()), "--class", CONNECT_SERVER_CLASS, "--name", self.app_name]
@@ -185,6 +202,7 @@ class LocalConnectServer:
         """Start the server and wait until it accepts connections (a ConfigError with its log if not)."""
         if self.process is not None:
             return self
+        require_local_server()
         self.port = self.port or free_port()
         env = {**os.environ, "PYSPARK_PYTHON": sys.executable, "PYSPARK_DRIVER_PYTHON": sys.executable}
         for var in ("SPARK_REMOTE", _MODE_ENV, "SPARK_CONNECT_MODE", "PYSPARK_GATEWAY_PORT"):

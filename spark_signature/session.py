@@ -354,6 +354,15 @@ def delta_coordinates(version: str | None = None, spark_version: str | None = No
     return delta_artifact(spark_version or compat.spark_version(), version, requires)
 
 
+def local_delta_jars(cache: Path | None = None, delta: bool | None = None) -> tuple[list[Path] | None, bool]:
+    """(the cached Delta jars or None, whether to configure Delta) for a session this process launches
+    (an in-process Connect server, a spark-submit child): ``delta`` as in :func:`get_spark`."""
+    use_delta = delta_installed() if delta is None else delta
+    if not use_delta:
+        return None, False
+    return cached_delta_jars(cache, delta_coordinates()), True
+
+
 def _manifest(cache: Path, coordinates: str) -> Path:
     # One manifest per coordinate: after a version bump the old jars stay in ivy/jars but are not used.
     return cache / "ivy" / f"{coordinates.replace(':', '_')}.jars"
@@ -556,16 +565,15 @@ def get_spark(
 
     remote = remote or os.environ.get("SPARK_REMOTE") or None
     if remote:
-        from spark_signature.connect import remote_session
+        from spark_signature.connect import remote_session, require_local_server
 
         if not remote.startswith("local"):
             return remote_session(remote, app_name, conf)
+        require_local_server()
         path = conf_file if conf_file is not None else default_conf_file()
-        use_delta = delta_installed() if delta is None else delta
-        coordinates = delta_coordinates() if use_delta else None
-        jars = cached_delta_jars(cache or cache_dir(), coordinates) if coordinates else None
+        jars, use_delta = local_delta_jars(cache, delta)
         settings = build_conf(app_name, remote, conf, read_conf_file(path) if path is not None else {},
-                              jars=jars, cache=cache, delta=coordinates is not None)
+                              jars=jars, cache=cache, delta=use_delta)
         settings.pop("spark.master")  # pyspark's in-process server takes its master from the URL
         os.environ["PYSPARK_PYTHON"] = sys.executable
         return remote_session(remote, app_name, settings)

@@ -82,6 +82,8 @@ def connect_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
         import grpc  # noqa: F401  (the Connect client's transport: the `connect` extra)
     except ImportError:
         pytest.skip("the Spark Connect client needs the `connect` extra (grpcio, grpcio-status, ...)")
+    if compat.spark_line() < (4, 0):
+        pytest.skip(f"pyspark {compat.spark_version()}'s pip package has no Spark Connect server (4.0+ has)")
     folder = tmp_path_factory.mktemp("spark-connect")
     conf = {**TEST_CONF, "spark.sql.warehouse.dir": str(folder / "warehouse"),
             "spark.ui.enabled": "true", "spark.ui.port": str(free_port()), "spark.log.level": "WARN"}
