@@ -102,7 +102,8 @@ def _spark_call(what: str, path: str, call: Callable[[], T], fix: str) -> T:
 
 
 def _fs_status(spark: Any, path: str) -> str:
-    """``missing``, ``file``, ``empty_dir``, ``delta`` or ``other_dir`` (through Hadoop: any file system)."""
+    """``missing``, ``file``, ``empty_dir``, ``delta``, ``uncommitted`` (only the leftovers of a first Delta
+    write that never committed) or ``other_dir`` (through Hadoop: any file system)."""
     from delta.tables import DeltaTable
 
     jvm = spark.sparkContext._jvm
@@ -114,7 +115,21 @@ def _fs_status(spark: Any, path: str) -> str:
         return "file"
     if DeltaTable.isDeltaTable(spark, path):
         return "delta"
-    return "empty_dir" if len(fs.listStatus(hpath)) == 0 else "other_dir"
+    names = [status.getPath().getName() for status in fs.listStatus(hpath)]
+    if not names:
+        return "empty_dir"
+    if all(_uncommitted_delta_leftover(name) for name in names):
+        log = jvm.org.apache.hadoop.fs.Path(hpath, "_delta_log")
+        if not fs.exists(log) or not any(s.getPath().getName().endswith(".json") for s in fs.listStatus(log)):
+            return "uncommitted"
+    return "other_dir"
+
+
+def _uncommitted_delta_leftover(name: str) -> bool:
+    """What a first Delta write killed before its commit leaves: data files (and their checksums), maybe an
+    empty ``_delta_log``. A plain Spark write marks itself with ``_SUCCESS``; anything else is not ours."""
+    data_file = name.startswith(("part-", ".part-")) and name.endswith((".parquet", ".parquet.crc"))
+    return name == "_delta_log" or data_file
 
 
 def table_version(spark: Any, path: str) -> int | None:
@@ -266,16 +281,17 @@ def _without_nullability(t: Any) -> Any:
 def check_output(spark: Any, path: str, schema: Any, role: str) -> None:
     """Refuse, before anything is written, an output ``path`` the write would fail on or damage.
 
-    Accepted: no such path, an empty directory, or a Delta table with the same columns and types
-    (nullability aside). Anything else raises :class:`PipelineError` (a file, a directory of other
+    Accepted: no such path, an empty directory, the leftovers of a first write killed before its commit
+    (data files no commit references: the rerun's commit ignores them), or a Delta table with the same
+    columns and types (nullability aside). Anything else raises :class:`PipelineError` (a file, a directory of other
     files) or :class:`ConfigError` (a Delta table with other columns), naming the path.
     """
     from delta.tables import DeltaTable
 
     status = _spark_call(f"cannot check the {role} output", path, lambda: _fs_status(spark, path),
                          f"check --{role}-output")
-    if status in ("missing", "empty_dir"):
-        return
+    if status in ("missing", "empty_dir", "uncommitted"):
+        return  # "uncommitted": a killed first write's data files, which no Delta commit references
     if status in ("file", "other_dir"):
         what = "a file" if status == "file" else "a directory that is not a Delta table (no _delta_log)"
         raise PipelineError(

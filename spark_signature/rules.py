@@ -30,6 +30,7 @@ __all__ = [
     "MAX_EXACT_DECIMAL_PRECISION",
     "MLFLOW_CONVERSIONS",
     "PANDAS_CHECKS",
+    "VALUE_CHECK_TEXT",
     "ZERO_OR_ONE_VALUES",
     "Compat",
     "Conversion",
@@ -106,6 +107,16 @@ class ValueCheck(StrEnum):
 #: Checks of Python objects (:attr:`Found.OBJECT`): Arrow cannot hold the values, so the local engine
 #: runs them with pandas when it reads the column, and the kernels see the converted column.
 PANDAS_CHECKS = frozenset({ValueCheck.NUMERIC, ValueCheck.DATETIME})
+
+
+#: Each per-value rule in words: (the rule table's cell, what a value must be to pass). The docs table and
+#: the signature diff's reasons read it, so a new ValueCheck is described once.
+VALUE_CHECK_TEXT: dict[ValueCheck, tuple[str, str]] = {
+    ValueCheck.ZERO_OR_ONE: ("0/1 only", "only when every value is 0 or 1"),
+    ValueCheck.EXACT_DOUBLE: ("exact values only", "only values a double holds exactly"),
+    ValueCheck.NUMERIC: ("if to_numeric converts", "only values pandas.to_numeric converts"),
+    ValueCheck.DATETIME: ("if astype converts", "only values astype('datetime64[ns]') converts"),
+}
 
 
 #: The int64 values MLflow converts to float/double (ValueCheck.ZERO_OR_ONE).
@@ -290,8 +301,7 @@ def describe_expected(target: object, required: bool) -> str:
 def markdown_table() -> str:
     """The conversion table as Markdown (docs/enforcement.md embeds it; a test keeps the two equal)."""
     marks = {Decision.ACCEPT: "ok", Decision.WIDEN: "widen", Decision.REFUSE: "✗"}
-    checks = {ValueCheck.ZERO_OR_ONE: "0/1 only", ValueCheck.EXACT_DOUBLE: "exact values only",
-              ValueCheck.NUMERIC: "if to_numeric converts", ValueCheck.DATETIME: "if astype converts"}
+    checks = {check: cell for check, (cell, _) in VALUE_CHECK_TEXT.items()}
     targets = list(DataType)
     lines = [
         "| found \\ declared | " + " | ".join(t.name for t in targets) + " |",

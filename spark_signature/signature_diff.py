@@ -29,7 +29,7 @@ from enum import StrEnum
 from typing import Any
 
 from spark_signature import paths
-from spark_signature.rules import COMPOSITE_KINDS, Compat, Found, ValueCheck, decide
+from spark_signature.rules import COMPOSITE_KINDS, VALUE_CHECK_TEXT, Compat, Found, decide
 from spark_signature.types import (
     AnyType,
     Array,
@@ -111,12 +111,6 @@ def _text(spec: Any) -> str | None:
 
 # ---- the rule table, read for two declared types ----------------------------------------------------
 
-_VALUE_CHECK_TEXT = {
-    ValueCheck.ZERO_OR_ONE: "only when every value is 0 or 1",
-    ValueCheck.EXACT_DOUBLE: "only values a double holds exactly",
-}
-
-
 def scalar_compatibility(old: DataType, new: DataType, compat: Compat | str = Compat.STRICT) -> tuple[bool, str]:
     """(compatible, why) for a scalar retype, read from the rule table.
 
@@ -137,7 +131,7 @@ def scalar_compatibility(old: DataType, new: DataType, compat: Compat | str = Co
         if not after.accepted:
             refused.append(found.value)
         elif after.check is not None and after.check != before.check:
-            checked.append(f"{found.value} {_VALUE_CHECK_TEXT[after.check]}")
+            checked.append(f"{found.value} {VALUE_CHECK_TEXT[after.check][1]}")
     if refused:
         return False, f"{new.name} refuses {', '.join(refused)} values that {old.name} accepts"
     if checked:

@@ -22,11 +22,18 @@ REASONS: dict[str, list[tuple[str, str]]] = {
     "column_count": [("MlflowException", r"Model inference is missing inputs")],
     # A null MLflow refuses: an integer column holding NaN (float64, or object with None), a None where a
     # scalar value is expected (map values, properties), or pandas' NA in a nullable integer column.
+    # (Spark Connect's toPandas hands a null struct field over as NaN: "received type float".)
     "null_in_required": [
         ("MlflowException", r"missing values|Can not safely convert (float64|object) to int(32|64)"
-                            r"|got NoneType|received type NoneType"),
+                            r"|got NoneType|received type NoneType|Expected type (long|integer), received type float"),
         ("ValueError", r"cannot convert NA to integer"),
         ("TypeError", r"not 'NAType'"),
+    ],
+    # compat="mlflow": a null in an *optional* integer column or element (pandas holds it as a float NaN)
+    "null_in_integer": [
+        ("MlflowException", r"missing values|Can not safely convert (float64|object) to int(32|64)"
+                            r"|Expected type (long|integer), received type float"),
+        ("ValueError", r"cannot convert NA to integer"),
     ],
     "unsafe_cast": [
         ("MlflowException", r"Incompatible input types for column|Failed to convert column"

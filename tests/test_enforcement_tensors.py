@@ -98,14 +98,17 @@ def test_check_tensor_error_names_expected_and_found():
 
 
 
-def test_dataframe_for_a_tensor_signature_is_refused_clearly():
-    """validate_schema takes numpy for tensor signatures; a DataFrame gets a clear error (MLflow instead
-    reshapes flat list columns; per-row tensor checks of DataFrame columns are find_violations' job)."""
+def test_dataframe_for_a_tensor_signature_strict_refuses_mlflow_reshapes():
+    """A DataFrame of list cells for a tensor: MLflow reshapes it to the tensor; strict mode never casts
+    tensor values, so it refuses with the cast to do; compat="mlflow" does what MLflow does."""
     import pandas as pd
 
     schema = _schema([("float64", (-1, 2), "t")])
     pdf = pd.DataFrame({"t": [[1.0, 2.0], [3.0, 4.0]]})
     assert mlflow_error(pdf, schema) is None
-    with pytest.raises(SchemaEnforcementError, match=r"named tensor inputs \['t'\], got DataFrame") as err:
+    with pytest.raises(SchemaEnforcementError, match=r"a pandas DataFrame for the tensor 't'") as err:
         validate_schema(pdf, schema)
-    assert (err.value.rule, err.value.path) == ("wrong_type", "t")
+    assert err.value.path == "t" and "to_numpy(dtype='float64')" in str(err.value.fix)
+    out = validate_schema(pdf, schema, compat="mlflow")
+    got = out["t"] if isinstance(out, dict) else out
+    assert np.asarray(got).tolist() == [[1.0, 2.0], [3.0, 4.0]]

@@ -51,7 +51,7 @@ from spark_signature.enforcement.arrow import VALUE_KERNELS
 from spark_signature.enforcement.native import ENGINES, NATIVE_VALUE_CHECKS, compile_plan, explain_plan
 from spark_signature.enforcement.spark import enforce, plan_for, spark_arrow_schema
 from spark_signature.errors import CountMismatchError
-from spark_signature.rules import PANDAS_CHECKS, Compat, Found, ValueCheck, decide, null_is_violation
+from spark_signature.rules import PANDAS_CHECKS, VALUE_CHECK_TEXT, Compat, Found, ValueCheck, decide, null_is_violation
 
 D = DataType
 RID = "_rid"
@@ -59,6 +59,7 @@ RID = "_rid"
 
 def test_every_value_check_has_a_kernel_and_a_native_form():
     assert set(VALUE_KERNELS) == set(ValueCheck) - PANDAS_CHECKS == set(NATIVE_VALUE_CHECKS)
+    assert set(VALUE_CHECK_TEXT) == set(ValueCheck)  # each described once (docs table, diff reasons)
 
 
 def test_bad_engine_is_a_config_error(spark):

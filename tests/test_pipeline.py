@@ -235,8 +235,10 @@ def test_check_and_fail_fast(spark, iris, tmp_path):
 
 @pytest.mark.slow
 def test_the_persisted_split_is_checked_once_for_both_writes(spark, iris, tmp_path):
-    """The Arrow kernels see each row once: the MapInArrow node of the persisted plan received every row once
-    from Python (its ``pythonNumRowsReceived`` metric), though two tables were written from it."""
+    """The Arrow kernels see each row once: the MapInArrow node of the persisted plan received each row it
+    checks once from Python (its ``pythonNumRowsReceived`` metric), though two tables were written from it.
+    With engine="auto" those are the rows the native flag marks (here exactly the 3 corrupted ones: nulls
+    in required doubles are an exact native check); the clean rows never enter Python."""
     from spark_signature.enforcement.spark import enforce
     from spark_signature.mlmodel import load_signature
     from spark_signature.pipeline import write_split
@@ -254,7 +256,7 @@ def test_the_persisted_split_is_checked_once_for_both_writes(spark, iris, tmp_pa
     finally:
         split.unpersist()
     assert written["valid"].rows + written["quarantine"].rows == counts.rows == 150
-    assert python_rows == [150], python_rows
+    assert python_rows == [counts.quarantined] == [3], python_rows
 
 
 def _plan_nodes(node):
@@ -339,6 +341,30 @@ def test_bad_input_duplicate_column_names(spark, capsys, tmp_path):
     line = _assert_one_line(err)
     assert code in (1, 3) and "petal width (cm)" in line
     _nothing_written(tmp_path)
+
+
+def test_output_holding_only_a_killed_first_writes_files_is_written(spark, iris, capsys, tmp_path):
+    """A first Delta write killed before its commit leaves data files and no commit: the rerun writes the
+    table (its commit references only its own files), where a directory of anything else is refused."""
+    rows, table, signature = iris
+    leftovers = tmp_path / "valid"
+    spark.range(3).write.parquet(str(tmp_path / "scratch"))  # real part files, as a killed writer leaves them
+    leftovers.mkdir()
+    for part in (tmp_path / "scratch").glob("*part-*"):
+        part.rename(leftovers / part.name)
+    (leftovers / "_delta_log").mkdir()
+    code, _out, _err = _run_job(capsys, "validate_table", *_validate_args(tmp_path, table, signature))
+    assert code == 2  # the iris fixture's corrupted rows, no threshold
+    report = json.loads((tmp_path / "r.json").read_text())
+    valid = spark.read.format("delta").load(str(leftovers))
+    assert valid.count() == report["counts"]["valid"] == len(rows) - report["counts"]["quarantined"]
+    plain = tmp_path / "plain"
+    spark.range(3).write.parquet(str(plain))  # a finished plain Spark write (its _SUCCESS marker): not ours
+    args = _validate_args(tmp_path, table, signature)
+    args[args.index("--valid-output") + 1] = str(plain)
+    code, _out, err = _run_job(capsys, "validate_table", *args)
+    assert code == 3 and "not a Delta table" in _assert_one_line(err)
+    assert spark.read.parquet(str(plain)).count() == 3
 
 
 @pytest.mark.slow

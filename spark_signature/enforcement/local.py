@@ -159,7 +159,9 @@ def plan_local(frame: pd.DataFrame, schema: Schema, compat: Compat | str) -> Loc
             key = str(spec.name) if spec is not None else _extra_key(label, declared)
         else:
             spec = specs[i] if i < len(specs) else None
-            key = str(label) if str(label) not in fields else f"{label!r}#{i}"
+            # strict: a repeated label is refused by the plan (duplicate_column, as in the Spark engine);
+            # compat="mlflow" reads unnamed inputs by position, as MLflow does
+            key = str(label) if compat is Compat.STRICT or str(label) not in fields else f"{label!r}#{i}"
         if spec is None:
             arrays.append(pa.nulls(len(frame)))
             fields.append(key)

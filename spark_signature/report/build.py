@@ -180,7 +180,7 @@ def pandas_column_statuses(frame: Any, schema: Schema, compat: Compat | str = Co
     found = {str(c): str(frame[c].dtype) for c in frame.columns if names.count(str(c)) == 1}
 
     def plan_one(single: Schema, column: str) -> Any:
-        return plan_local(frame[[column]], single, compat)[0]
+        return plan_local(frame[[column]], single, compat).plan
 
     return compare_columns(schema, names, plan_one, found_names=found)
 
