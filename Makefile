@@ -5,7 +5,8 @@
 #   make test         the whole suite, slow tests included, on the default pair (what CI runs via .ci/run)
 #   make test-matrix  the Spark-facing tests on every other pair of constraints/ (oldest and newest Spark),
 #                     each in its own venv (.venv-<name>) built by this same setup (test-matrix-setup: the
-#                     venvs only)
+#                     venvs only); classic sessions, without the spark-submit job tests (marker `submit`),
+#                     which the default pair runs, with Spark Connect, in `make test`
 #   make demo         the pre-scoring pipeline on the iris data, every job through spark-submit (scripts/demo)
 #   make wheel        dist/spark_signature-<version>-py3-none-any.whl, and the same file as .zip for --py-files
 #   make lint         ruff
@@ -33,7 +34,7 @@ PYTEST_ARGS ?=
 DEMO_ARGS ?=
 # The pairs test-matrix runs: constraints/<name>.txt each, besides the default.
 MATRIX ?= oldest newest newest-delta
-MATRIX_PYTEST_ARGS ?= -m spark
+MATRIX_PYTEST_ARGS ?= -m "spark and not submit"
 
 export VENV
 
@@ -86,7 +87,8 @@ test-matrix:
 		$(MAKE) --no-print-directory setup VENV=".venv-$$name" CONSTRAINTS="constraints/$$name.txt"; \
 		".venv-$$name/bin/python" -m pip list --disable-pip-version-check 2>/dev/null \
 			| grep -iE '^(pyspark|delta-spark|pandas|numpy|pyarrow|mlflow-skinny) ' | tr -s ' ' | paste -sd ';'; \
-		".venv-$$name/bin/python" -m pytest -q $(MATRIX_PYTEST_ARGS) $(PYTEST_ARGS) || exit $$?; \
+		SPARK_SIGNATURE_SESSION_KINDS=classic ".venv-$$name/bin/python" -m pytest -q $(MATRIX_PYTEST_ARGS) $(PYTEST_ARGS) \
+			|| exit $$?; \
 	done
 
 report-png: setup setup-browser

@@ -26,6 +26,7 @@ def _load_demo() -> ModuleType:
 
 
 @pytest.mark.slow
+@pytest.mark.submit
 @pytest.mark.delta  # the demo writes Delta tables
 def test_demo_runs_the_pipeline_under_spark_submit(spark, tmp_path: Path) -> None:
     demo = _load_demo()

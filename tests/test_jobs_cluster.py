@@ -23,7 +23,7 @@ from _tables import (
 )
 from chispa import assert_df_equality
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.submit]
 
 BAD = {3: {1: None}, 40: {3: None, 4: None}, 77: {2: None}, 149: {4: None}}  # row index -> nulled features
 
