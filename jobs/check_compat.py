@@ -15,24 +15,34 @@ on stderr, no traceback).
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-EXIT_COMPATIBLE, EXIT_BREAKING, EXIT_ERROR = 0, 1, 3
+from spark_signature import cli
+
+EXIT_COMPATIBLE, EXIT_BREAKING, EXIT_ERROR = 0, 1, cli.EXIT_CODES["error"]
+
+DESCRIPTION = """\
+Compare a candidate model's signature with the one in production: every change has a path, what changed
+and a class decided by the rule table (compatible: every input that fitted --old fits --new; breaking:
+some does not). With --table, also check that the table's schema fits --new (decided from the schema, no
+row is read). Without --table no Spark session is started."""
+
+EXAMPLE = """\
+  scripts/spark-submit jobs/check_compat.py --old models:/churn@champion --new models:/churn/4 \\
+      --table /data/events --report-html /tmp/churn-diff.html"""
+
+EXIT_CODES_HELP = """exit codes:
+  0  compatible (and, with --table, the table fits the new signature)
+  1  breaking (or the table does not fit the new signature)
+  3  a runtime or configuration error (a bad source, table or option): one line, no traceback"""
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # a bad option is a configuration error: exit 3, one line
-        print(f"check_compat: error: {message} (see --help)", file=sys.stderr)
-        sys.exit(EXIT_ERROR)
-
-
-def _parser() -> argparse.ArgumentParser:
-    p = _Parser(prog="check_compat", description=__doc__.split("\n\n")[0])
+def build_parser() -> cli.JobArgumentParser:
+    p = cli.parser("check_compat", DESCRIPTION, EXAMPLE, exit_codes=EXIT_CODES_HELP)
     p.add_argument("--old", required=True, help="the signature in production (model URI, directory or file)")
     p.add_argument("--new", required=True, help="the candidate's signature (model URI, directory or file)")
     p.add_argument("--table", help="a Delta/Parquet path or table name that feeds the model")
@@ -58,10 +68,10 @@ def _read_table(table: str) -> Any:
 def run(argv: Sequence[str] | None = None) -> int:
     from spark_signature import diff
     from spark_signature.report import render_diff_html, render_diff_text
-    from spark_signature.report.build import spark_column_statuses
-    from spark_signature.sources import signature_error_line, signature_of
+    from spark_signature.report_builder import error_line, schema_fits, schema_section
+    from spark_signature.sources import signature_of
 
-    args = _parser().parse_args(argv)
+    args = build_parser().parse_args(argv)
     try:
         result = diff(args.old, args.new, compat=args.compat)
         view = result.to_dict()
@@ -70,23 +80,23 @@ def run(argv: Sequence[str] | None = None) -> int:
             inputs = signature_of(args.new).inputs
             if inputs is None:
                 raise ValueError(f"the new signature ({args.new}) has no inputs to check {args.table} against")
-            statuses = spark_column_statuses(_read_table(args.table), inputs, args.compat)
-            fits = not any(s.status in ("missing", "refused") for s in statuses)
-            view["table"] = {"name": args.table, "fits": fits, "schema": [s.to_dict() for s in statuses]}
+            schema = schema_section(inputs, _read_table(args.table).schema, args.compat)
+            fits = schema_fits(schema)
+            view["table"] = {"name": args.table, "fits": fits, "schema": schema}
         print(render_diff_text(view))
         if args.report_html:
             Path(args.report_html).write_text(render_diff_html(view), encoding="utf-8")
         if args.json:
             Path(args.json).write_text(json.dumps(view, indent=2), encoding="utf-8")
     except Exception as exc:  # a bad source, table or option: one clear line, no traceback
-        print(f"check_compat: error: {signature_error_line(exc)}", file=sys.stderr)
+        print(f"check_compat: error: {error_line(exc)}", file=sys.stderr)
         return EXIT_ERROR
     return EXIT_BREAKING if result.is_breaking or not fits else EXIT_COMPATIBLE
 
 
-def main() -> None:
-    sys.exit(run())
+def main(argv: Sequence[str] | None = None) -> int:
+    return run(argv)
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -61,7 +61,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )  # fmt: skip
     try:
         spark = get_spark(app_name="spark_signature-score_table")
-        return cli.finish(score_table(spark, options), args.report)
+        return cli.finish(score_table(spark, options), args.report, html_path=args.report_html)
     except Exception as exc:  # only if the library could not even build an outcome
         return cli.fail(exc)
 

@@ -80,7 +80,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         spark = get_spark(app_name="spark_signature-validate_table")
         if not args.stream:
-            return cli.finish(validate_table(spark, options), args.report)
+            return cli.finish(validate_table(spark, options), args.report, html_path=args.report_html)
         from spark_signature.streaming import StreamSettings, start_validation_stream
 
         settings = StreamSettings(checkpoint=args.checkpoint, available_now=args.available_now,
@@ -88,7 +88,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                                   max_files_per_trigger=args.max_files_per_trigger)
         started = start_validation_stream(spark, options, settings, report_path=args.report)
         outcome = started if isinstance(started, StepOutcome) else started.await_termination(args.timeout)
-        return cli.finish(outcome, args.report)
+        return cli.finish(outcome, args.report, html_path=args.report_html)
     except Exception as exc:  # only if the library could not even build an outcome
         return cli.fail(exc)
 

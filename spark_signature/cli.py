@@ -98,20 +98,32 @@ def add_run_options(p: argparse.ArgumentParser) -> None:
                    help="the run's id; a rerun with the same id writes nothing twice (default: derived from the "
                    "input, its Delta version, the signature and the outputs)")
     g.add_argument("--report", metavar="PATH.json", help="write the report (docs/report.md) to this local file")
+    g.add_argument("--report-html", metavar="PATH.html",
+                   help="write the report as one self-contained HTML page (the notebook's view: inline CSS and SVG, "
+                   "no script, readable offline) to this local file")
 
 
-def finish(outcome: Any, report_path: str | None, *, stream: Any = None, err: Any = None) -> int:
-    """Write the report, print the summary line (stdout) and, for a non-zero exit, the reason (stderr);
-    an error that is not ours gets its traceback after that line. Returns the exit code."""
+def finish(outcome: Any, report_path: str | None, *, html_path: str | None = None, stream: Any = None,
+           err: Any = None) -> int:
+    """Write the report (JSON, and the HTML view if asked), print the summary line (stdout) and, for a
+    non-zero exit, the reason (stderr); an error that is not ours gets its traceback after that line.
+    Returns the exit code."""
+    from spark_signature.report import save_html
+
     stream = sys.stdout if stream is None else stream
     err = sys.stderr if err is None else err
     code = outcome.exit_code
-    if report_path:
+    bad_rows = getattr(outcome, "bad_rows", None) or ()
+    writes = [(report_path, outcome.write_report),
+              (html_path, lambda path: save_html(outcome.report, path, bad_rows=bad_rows))]
+    for path, write in writes:
+        if not path:
+            continue
         try:
-            outcome.write_report(report_path)
+            write(path)
         except OSError as exc:
             print(summary_line(outcome.report), file=stream, flush=True)
-            print(f"error: cannot write the report {report_path!r}: {exc}", file=err, flush=True)
+            print(f"error: cannot write the report {path!r}: {exc}", file=err, flush=True)
             return EXIT_CODES["error"]
     print(summary_line(outcome.report), file=stream, flush=True)
     if code != 0:

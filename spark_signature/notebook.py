@@ -5,8 +5,9 @@ DataFrame, the local engine for pandas) and returns a :class:`NotebookCheck`: it
 (``_repr_html_``), in Databricks (``displayHTML(r.html())``) and in a console (``print(r)``, at most
 100 columns), and holds the data (``r.valid``, ``r.quarantine``, ``r.counts``, ``r.to_json()``).
 
-Thin on purpose: the library decides (engines, :mod:`spark_signature.report.build` for the report
-dict and the schema comparison), :mod:`spark_signature.report` renders.
+Thin on purpose: the library decides (the engines; :mod:`spark_signature.report_builder`, the one builder
+of the report dict the jobs write too, with its schema comparison, status and message),
+:mod:`spark_signature.report` renders.
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import json
-import math
 import time
 from collections.abc import Mapping
 from pathlib import Path
@@ -23,17 +23,27 @@ from typing import Any
 from spark_signature.dispatch import is_pandas_like, is_spark_dataframe
 from spark_signature.errors import (
     ConfigError,
-    ParamsValidationError,
     Rule,
     SchemaEnforcementError,
     SignatureError,
     TypeMappingError,
 )
-from spark_signature.report.build import (
+from spark_signature.report_builder import (
     MAX_EXAMPLES,
-    make_report,
-    pandas_column_statuses,
-    spark_column_statuses,
+    SHOWN_BAD_ROWS,
+    bad_row,
+    build_report,
+    cell_text,
+    error_line,
+    error_section,
+    error_status,
+    judge,
+    pandas_schema_section,
+    pick_examples,
+    plan_section,
+    schema_section,
+    signature_section,
+    spark_section,
 )
 from spark_signature.sources import describe_source, signature_of
 from spark_signature.types import Compat, ModelSignature, Schema
@@ -42,8 +52,7 @@ from spark_signature.violations import VIOLATION_FIELDS, Counts
 __all__ = ["NotebookCheck", "check"]
 
 #: Bad rows shown by default (the report's examples hold up to MAX_EXAMPLES violations).
-SHOWN_ROWS = 5
-_CELL_CHARS = 200
+SHOWN_ROWS = SHOWN_BAD_ROWS
 
 
 class NotebookCheck:
@@ -128,9 +137,9 @@ class NotebookCheck:
 
     def save_html(self, path: str | Path) -> Path:
         """Write :meth:`html` to ``path``; returns the path."""
-        target = Path(path)
-        target.write_text(self.html(), encoding="utf-8")
-        return target
+        from spark_signature.report import save_html
+
+        return Path(save_html(self.report, str(path), bad_rows=self.bad_rows))
 
     def text(self, width: int = 100) -> str:
         from spark_signature.report import render_text
@@ -143,31 +152,6 @@ class NotebookCheck:
     __repr__ = __str__
 
 
-def _cell(value: Any) -> str:
-    """A value as the view shows it: Spark Rows as dicts, strings unquoted, long values cut."""
-    def plain(v: Any) -> Any:
-        if hasattr(v, "asDict") and callable(v.asDict):
-            return {k: plain(x) for k, x in v.asDict().items()}
-        if isinstance(v, dict):
-            return {k: plain(x) for k, x in v.items()}
-        if isinstance(v, (list, tuple)):
-            return [plain(x) for x in v]
-        if hasattr(v, "tolist") and not isinstance(v, (str, bytes)):
-            return plain(v.tolist())
-        return v
-
-    v = plain(value)
-    if v is None or (isinstance(v, float) and math.isnan(v)):
-        text = "null" if v is None else "NaN"
-    elif isinstance(v, str):
-        text = v
-    elif isinstance(v, (dt.date, dt.datetime)):
-        text = v.isoformat()
-    else:
-        text = repr(v)
-    return text if len(text) <= _CELL_CHARS else text[: _CELL_CHARS - 1] + "…"
-
-
 def _inputs(signature: ModelSignature) -> Schema:
     if signature.inputs is None:
         raise ConfigError("The signature has no inputs schema to check the data against.",
@@ -175,22 +159,32 @@ def _inputs(signature: ModelSignature) -> Schema:
     return signature.inputs
 
 
-def _violation_dicts(values: Any) -> list[dict[str, Any]]:
-    out = []
-    for v in values or []:
-        d = v.asDict() if hasattr(v, "asDict") else dict(v)
-        out.append({f: d.get(f) for f in VIOLATION_FIELDS})
-    return out
+def _report(base: Mapping[str, Any], *, counts: Counts | None, error: SignatureError | None = None,
+            examples: list[dict[str, Any]] | None = None, plan: dict[str, Any] | None = None,
+            warnings_: list[str] | None = None, timings: Mapping[str, float]) -> dict[str, Any]:
+    """The report of a check, built as the jobs build theirs: the status and message an error decides
+    (no row was read) or the counts decide (no thresholds: any bad row is a violation)."""
+    from spark_signature.pipeline import derive_run_id
+
+    if error is not None:
+        status, message = error_status(error, rows_read=False), error_line(error)
+    else:
+        assert counts is not None
+        status, message = judge(counts, None, None)
+    created = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    run_id = derive_run_id({"input": base["input"], "signature": base["signature"]["sha256"], "created_at": created})
+    return build_report(
+        **base, status=status, message=message, run_id=run_id, created_at=created, mode="split",
+        counts=None if counts is None else counts.as_dict(), examples=pick_examples(examples or []), plan=plan,
+        warnings=list(warnings_ or []), error=error_section(error),
+        timings={k: round(v, 3) for k, v in timings.items()},
+    )  # fmt: skip
 
 
-def _spark_info(session: Any) -> dict[str, Any]:
-    info: dict[str, Any] = {"version": getattr(session, "version", None)}
-    try:  # classic only: Spark Connect clients have no SparkContext
-        sc = session.sparkContext
-        info.update(application_id=sc.applicationId, master=sc.master)
-    except Exception:
-        pass
-    return info
+def _base(signature: ModelSignature, source: str, schema: list[dict[str, Any]], compat: Compat, input_format: str,
+          session: Any) -> dict[str, Any]:
+    return {"signature": signature_section(source, signature), "schema": schema, "compat": compat.value,
+            "input": {"format": input_format}, "spark": spark_section(session)}
 
 
 def _check_spark(df: Any, signature: ModelSignature, compat: Compat, params: dict | None, rows: int,
@@ -198,42 +192,32 @@ def _check_spark(df: Any, signature: ModelSignature, compat: Compat, params: dic
     from spark_signature.enforcement.spark import enforce
     from spark_signature.progress import SparkProgress
 
-    columns = spark_column_statuses(df, _inputs(signature), compat)
-    common = {"signature": signature, "source": source, "columns": columns, "compat": compat,
-              "input_info": {"format": "dataframe"}, "spark": _spark_info(df.sparkSession)}
+    base = _base(signature, source, schema_section(_inputs(signature), df.schema, compat), compat, "dataframe",
+                 df.sparkSession)
     try:
         result = enforce(df, signature, mode="split", compat=compat, params=params)
-    except ParamsValidationError as exc:
-        return _failed(common, exc, schema_mismatch=False, started=started)
-    except (SchemaEnforcementError, TypeMappingError) as exc:
-        return _failed(common, exc, schema_mismatch=True, started=started)
+    except (SchemaEnforcementError, TypeMappingError) as exc:  # bad params too: the report says which
+        return _failed(base, signature, exc, started)
     planned = time.perf_counter()
     with SparkProgress(df.sparkSession, "checking rows", enabled=progress):
         counts = result.counts
         sample = result.quarantine.limit(max(rows, MAX_EXAMPLES)).collect() if counts.quarantined else []
     enforced = time.perf_counter()
-    bad_rows, examples = [], []
-    for row in sample:
-        violations = _violation_dicts(row[result.violations_column])
-        examples.extend(violations)
-        if len(bad_rows) < rows:
-            bad_rows.append({"row": None, "values": {c: _cell(row[c]) for c in df.columns},
-                             "violations": violations})
-    report = make_report(
-        **common, counts=counts, examples=examples,
-        plan=None,  # no engine on main offers an explain() yet (docs/report.md: null where unknown)
-        warnings_=result.warnings,
-        timings={"plan_s": planned - started, "enforce_s": enforced - planned, "total_s": enforced - started},
-    )
+    sampled = [bad_row(row, df.columns, result.violations_column) for row in sample]
+    examples = [v for row in sampled for v in row["violations"]]
+    bad_rows = sampled[:rows]
+    report = _report(base, counts=counts, examples=examples, plan=plan_section(result), warnings_=result.warnings,
+                     timings={"plan_s": planned - started, "enforce_s": enforced - planned,
+                              "total_s": enforced - started})
     return NotebookCheck(report, bad_rows, signature=signature, valid=result.valid, quarantine=result.quarantine,
                          result=result)
 
 
-def _failed(common: Mapping[str, Any], exc: SignatureError, *, schema_mismatch: bool,
+def _failed(base: Mapping[str, Any], signature: ModelSignature, exc: SignatureError,
             started: float) -> NotebookCheck:
-    report = make_report(**common, counts=None, error=exc, schema_mismatch=schema_mismatch,
-                         timings={"plan_s": time.perf_counter() - started, "total_s": time.perf_counter() - started})
-    return NotebookCheck(report, [], signature=common["signature"], error=exc)
+    elapsed = time.perf_counter() - started
+    report = _report(base, counts=None, error=exc, timings={"plan_s": elapsed, "total_s": elapsed})
+    return NotebookCheck(report, [], signature=signature, error=exc)
 
 
 def _check_pandas(frame: Any, signature: ModelSignature, compat: Compat, params: dict | None, rows: int,
@@ -244,17 +228,13 @@ def _check_pandas(frame: Any, signature: ModelSignature, compat: Compat, params:
     from spark_signature.enforcement.params import validate_params
 
     inputs = _inputs(signature)
-    columns = pandas_column_statuses(frame, inputs, compat)
-    common = {"signature": signature, "source": source, "columns": columns, "compat": compat,
-              "input_info": {"format": "pandas"}, "spark": None}
+    base = _base(signature, source, pandas_schema_section(frame, inputs, compat), compat, "pandas", None)
     try:
         if params is not None or signature.params is not None:
             validate_params(params, signature.params)
         records = find_violations(frame, inputs, compat=compat)
-    except ParamsValidationError as exc:
-        return _failed(common, exc, schema_mismatch=False, started=started)
-    except (SchemaEnforcementError, TypeMappingError) as exc:
-        return _failed(common, exc, schema_mismatch=True, started=started)
+    except (SchemaEnforcementError, TypeMappingError) as exc:  # bad params too: the report says which
+        return _failed(base, signature, exc, started)
     planned = time.perf_counter()
     by_row: dict[int, list[dict[str, Any]]] = {}
     by_rule: dict[tuple[str, str], int] = {}
@@ -270,13 +250,13 @@ def _check_pandas(frame: Any, signature: ModelSignature, compat: Compat, params:
     rest = frame.iloc[np.flatnonzero(keep)]
     valid = rest if len(rest) == 0 or inputs.is_tensor_spec() else validate_schema(rest, inputs, compat=compat)
     counts = Counts(len(frame), len(valid), len(quarantine), by_rule).verify()
-    bad_rows = [{"row": _cell(frame.index[p]), "values": {str(c): _cell(frame.iloc[p][c]) for c in frame.columns},
+    bad_rows = [{"row": cell_text(frame.index[p]),
+                 "values": {str(c): cell_text(frame.iloc[p][c]) for c in frame.columns},
                  "violations": by_row[p]} for p in bad[:rows]]
     examples = [v for p in bad for v in by_row[p]]
     done = time.perf_counter()
-    report = make_report(**common, counts=counts, examples=examples, plan=None,
-                         timings={"plan_s": planned - started, "enforce_s": done - planned,
-                                  "total_s": done - started})
+    report = _report(base, counts=counts, examples=examples,
+                     timings={"plan_s": planned - started, "enforce_s": done - planned, "total_s": done - started})
     return NotebookCheck(report, bad_rows, signature=signature, valid=valid, quarantine=quarantine,
                          result=records)
 

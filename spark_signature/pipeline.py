@@ -45,11 +45,15 @@ from spark_signature.errors import (
     bad_option,
 )
 from spark_signature.report_builder import (
+    bad_rows_from_quarantine,
     build_report,
     error_line,
     error_section,
+    error_status,
     examples_from_quarantine,
+    judge,
     pick_examples,
+    plan_section,
     schema_section,
     signature_section,
     signature_sha256,
@@ -100,6 +104,7 @@ class StepOutcome:
     counts: Counts | None = None
     outputs: dict[str, WriteResult] = field(default_factory=dict)
     unexpected: BaseException | None = None  # an error that is not ours: the job prints its traceback
+    bad_rows: list[dict[str, Any]] = field(default_factory=list)  # a few quarantined rows, for the HTML view
 
     @property
     def status(self) -> str:
@@ -174,26 +179,6 @@ def _norm(path: str) -> str:
     return text[len("file:"):] if text.startswith("file:") else text
 
 
-def judge(counts: Counts, max_bad_rows: int | None, max_bad_fraction: float | None) -> tuple[str, str]:
-    """(status, message) from the counts and the thresholds: any bad row is over a missing threshold."""
-    bad, rows = counts.quarantined, counts.rows
-    top = ", ".join(f"{v['column']} {v['rule']} x{v['count']}" for v in counts.as_dict()["violations"][:3])
-    detail = f" ({top})" if top else ""
-    if max_bad_rows is None and max_bad_fraction is None:
-        if bad == 0:
-            return "ok", f"{rows} rows, all valid"
-        return "violations", f"{bad} of {rows} rows violate the signature{detail}; no threshold given, so any bad " \
-                             "row fails (--max-bad-rows / --max-bad-fraction accept some)"
-    over = []
-    if max_bad_rows is not None and bad > max_bad_rows:
-        over.append(f"more than --max-bad-rows {max_bad_rows}")
-    if max_bad_fraction is not None and rows and bad / rows > max_bad_fraction:
-        over.append(f"a fraction {bad / rows:.4g} above --max-bad-fraction {max_bad_fraction}")
-    if over:
-        return "violations", f"{bad} of {rows} rows violate the signature{detail}: {' and '.join(over)}"
-    return "ok", f"{rows} rows, {bad} quarantined: within the thresholds{detail}"
-
-
 def derive_run_id(parts: dict[str, Any]) -> str:
     """The run id of a run that names none: a hash of what makes two runs the same run (input and
     version, signature, mode, outputs), so that a rerun is recognised and writes nothing twice."""
@@ -255,6 +240,7 @@ class _Run:
         self.counts: Counts | None = None
         self.outputs: dict[str, WriteResult] = {}
         self.planned = False  # past the driver-side plan: a SchemaEnforcementError now is about data
+        self.bad_rows: list[dict[str, Any]] = []
 
     def lap(self, key: str, since: float) -> None:
         self.timings[key] = round(time.monotonic() - since, 3)
@@ -268,17 +254,15 @@ class _Run:
             self.counts.as_dict(), outputs=outputs, error=error_section(error), timings=self.timings,
             spark=spark_section(self.spark),
         )
-        return StepOutcome(report, self.counts, dict(self.outputs), unexpected)
+        return StepOutcome(report, self.counts, dict(self.outputs), unexpected, list(self.bad_rows))
 
 
 def _run_step(job: str, spark: Any, options: StepOptions, body: Any) -> StepOutcome:
     run = _Run(job, options, spark)
     try:
         return body(run)
-    except SchemaEnforcementError as exc:
-        return run.finish("violations" if run.planned else "schema_mismatch", error_line(exc), exc)
     except SignatureError as exc:
-        return run.finish("error", error_line(exc), exc)
+        return run.finish(error_status(exc, rows_read=run.planned), error_line(exc), exc)
     except Exception as exc:  # not ours: reported, and the job prints the traceback after its line
         return run.finish("error", error_line(exc), exc, unexpected=exc)
 
@@ -384,17 +368,12 @@ def validate_table(spark: Any, options: StepOptions) -> StepOutcome:
     return _run_step("validate_table", spark, options, body)
 
 
-def _explain(result: Any) -> dict | None:
-    """The plan's explanation from the native engine, when this version of enforce offers one."""
-    explain = getattr(result, "explain", None)
-    if not callable(explain):
-        return None
-    try:
-        explained = explain()
-    except Exception:
-        return None
-    to_dict = getattr(explained, "to_dict", None)
-    return to_dict() if callable(to_dict) else None
+def _sample_quarantine(run: _Run, split: Any, columns: Sequence[str]) -> None:
+    """The report's examples and the view's bad rows: bounded reads of the persisted quarantine."""
+    if run.counts is None or not run.counts.quarantined:
+        return
+    run.sections["examples"] = examples_from_quarantine(split.quarantine, VIOLATIONS_COLUMN)
+    run.bad_rows = bad_rows_from_quarantine(split.quarantine, columns, VIOLATIONS_COLUMN)
 
 
 def _split_step(run: _Run, table: InputTable, signature: ModelSignature, keep: list[str], run_id: str) -> StepOutcome:
@@ -413,9 +392,8 @@ def _split_step(run: _Run, table: InputTable, signature: ModelSignature, keep: l
     try:
         run.counts = split.counts  # the one enforcement pass: it fills the persisted rows
         run.lap("enforce_s", started)
-        run.sections["plan"] = _explain(split)
-        run.sections["examples"] = examples_from_quarantine(split.quarantine, VIOLATIONS_COLUMN) \
-            if run.counts.quarantined else []
+        run.sections["plan"] = plan_section(split)
+        _sample_quarantine(run, split, table.df.columns)
         if writing:
             started = time.monotonic()
             run.outputs.update(write_split(
@@ -454,7 +432,7 @@ def _check_step(run: _Run, table: InputTable, signature: ModelSignature, keep: l
             f"the enforcement saw {run.counts.rows} rows, the input has {rows}.", expected=f"{rows} rows",
             found=f"{run.counts.rows} rows", fix="persist or checkpoint a non-deterministic input; else report the bug",
         )
-    run.sections["plan"] = _explain(result)
+    run.sections["plan"] = plan_section(result)
     run.sections["examples"] = pick_examples(result.violations)
     if options.mode == "fail_fast" and options.valid_output:
         started = time.monotonic()
@@ -499,9 +477,8 @@ def score_table(spark: Any, options: StepOptions) -> StepOutcome:
         try:
             run.counts = split.counts
             run.lap("enforce_s", started)
-            run.sections["plan"] = _explain(split)
-            run.sections["examples"] = examples_from_quarantine(split.quarantine, VIOLATIONS_COLUMN) \
-                if run.counts.quarantined else []
+            run.sections["plan"] = plan_section(split)
+            _sample_quarantine(run, split, table.df.columns)
             status, message = judge(run.counts, options.max_bad_rows, options.max_bad_fraction)
             started = time.monotonic()
             metadata = {"run_id": run_id, "input_version": table.delta_version}

@@ -15,15 +15,23 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import math
 import os
 import tempfile
 import warnings
-from collections.abc import Iterable, Mapping
-from datetime import UTC, datetime
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from spark_signature.errors import PlanWarning, Rule, SignatureError, TypeMappingError, fix_for
+from spark_signature.errors import (
+    ParamsValidationError,
+    Rule,
+    SchemaEnforcementError,
+    SignatureError,
+    TypeMappingError,
+    fix_for,
+)
 from spark_signature.types import ColSpec, Compat, ModelSignature, Schema, TensorSpec
 from spark_signature.violations import VIOLATION_FIELDS, Counts
 
@@ -50,6 +58,9 @@ TIMING_KEYS = ("plan_s", "enforce_s", "write_s", "total_s")
 STREAM_KEYS = ("query_id", "checkpoint", "batches", "last_batch_id", "available_now")
 
 MAX_EXAMPLES = 20
+#: Quarantined rows the views show (the notebook's default; the jobs' HTML page).
+SHOWN_BAD_ROWS = 5
+CELL_CHARS = 200
 
 
 # ---- pieces -------------------------------------------------------------------------------------------
@@ -68,26 +79,8 @@ def signature_section(source: str, signature: ModelSignature | None) -> dict[str
     return {"source": source, "sha256": signature_sha256(signature), "inputs": inputs}
 
 
-def _status_of(node: Any) -> str:
-    """``checked`` if some value decides (0/1, exact decimals, fixed tensor dims), ``converted`` if the valid
-    output casts, else ``ok``."""
-    from spark_signature.enforcement.plan import ScalarNode, TensorNode, children
-    from spark_signature.enforcement.spark import _needs_conversion
-    from spark_signature.rules import Decision
-
-    def checked(n: Any) -> bool:
-        if isinstance(n, ScalarNode) and n.conversion.decision is Decision.VALUE_CHECK:
-            return True
-        if isinstance(n, TensorNode) and any(d != -1 for d in n.dims):
-            return True
-        return any(checked(c) for c in children(n) if c is not None)
-
-    if checked(node):
-        return "checked"
-    return "converted" if _needs_conversion(node) else "ok"
-
-
-def _expected(spec: ColSpec | TensorSpec) -> str:
+def expected_text(spec: ColSpec | TensorSpec) -> str:
+    """``long (required)``, ``tensor float32 [-1, 28]``: the ``expected`` of a schema entry."""
     from spark_signature.rules import describe_expected
 
     if isinstance(spec, TensorSpec):
@@ -95,62 +88,115 @@ def _expected(spec: ColSpec | TensorSpec) -> str:
     return describe_expected(spec.type, spec.required)
 
 
-def schema_section(inputs: Schema, df_schema: Any, compat: Compat | str = Compat.STRICT) -> list[dict[str, Any]]:
-    """One entry per signature column (in signature order), then one per extra input column.
+def column_status(node: Any) -> str:
+    """The ``status`` of an accepted column from its plan node: ``checked`` if some value decides (0/1,
+    exact decimals, fixed tensor dims), ``converted`` if the valid output casts or fills something (a
+    widening, a vector, an all-null column, an absent optional property), else ``ok``."""
+    from spark_signature.enforcement.plan import NullNode, ScalarNode, StructNode, TensorNode, VectorNode, children
+    from spark_signature.rules import Decision
 
-    Each column is planned on its own against its Spark field (driver only, no data), so one refused
-    column does not hide the verdict on the others; the statuses are the plan's own decisions.
-    """
-    from spark_signature.enforcement.plan import build_plan
-    from spark_signature.enforcement.spark import spark_arrow_schema
-    from spark_signature.errors import SchemaEnforcementError
-    from spark_signature.spark_types import is_vector_udt
+    seen: set[str] = set()
 
-    fields = list(df_schema.fields)
-    names = [f.name for f in fields]
-    duplicated = {n for n in names if names.count(n) > 1}
+    def walk(n: Any) -> None:
+        if n is None:
+            return
+        if isinstance(n, ScalarNode):
+            if n.conversion.decision is Decision.VALUE_CHECK:
+                seen.add("checked")
+            elif n.conversion.decision is not Decision.ACCEPT:
+                seen.add("converted")
+        elif isinstance(n, TensorNode):
+            if any(d != -1 for d in n.dims):
+                seen.add("checked")
+        elif isinstance(n, (VectorNode, NullNode)) or (
+                isinstance(n, StructNode) and any(f.node is None for f in n.fields)):  # an absent property: nulls
+            seen.add("converted")
+        for child in children(n):
+            walk(child)
+
+    walk(node)
+    return "checked" if "checked" in seen else "converted" if "converted" in seen else "ok"
+
+
+def compare_columns(inputs: Schema, columns: Sequence[str], found: Sequence[str],
+                    plan_one: Callable[[Schema, int], Any]) -> list[dict[str, Any]]:
+    """The ``schema`` section: one entry per signature column (in signature order), then one per extra
+    input column. ``columns``/``found`` are the input's names and type names by position;
+    ``plan_one(single_column_schema, position)`` runs an engine's planner on that one column (driver only,
+    no data). Each column is planned on its own, so one refused column does not hide the others."""
     named = inputs.has_input_names()
+    duplicated = {n for n in columns if list(columns).count(n) > 1}
     entries: list[dict[str, Any]] = []
     used: set[int] = set()
     for position, spec in enumerate(inputs.inputs):
         label = str(spec.name) if named else str(position)
-        entry = {"column": label, "expected": _expected(spec), "found": "absent", "required": bool(spec.required),
+        entry = {"column": label, "expected": expected_text(spec), "found": "absent", "required": bool(spec.required),
                  "status": None, "fix": None}
         entries.append(entry)
         if named:
-            index = names.index(label) if label in names else None
+            index = list(columns).index(label) if label in columns else None
         else:
-            index = position if position < len(fields) else None
+            index = position if position < len(columns) else None
         if index is None:
             entry["status"] = "missing" if spec.required else "missing_optional"
-            entry["fix"] = fix_for(Rule.MISSING_COLUMN) if spec.required else None
-            if not named:
-                entry["fix"] = fix_for(Rule.COLUMN_COUNT)
+            if spec.required:
+                entry["fix"] = fix_for(Rule.MISSING_COLUMN if named else Rule.COLUMN_COUNT)
             continue
         used.add(index)
-        field = fields[index]
-        entry["found"] = field.dataType.simpleString()
+        entry["found"] = found[index]
         if named and label in duplicated:
-            used.update(i for i, n in enumerate(names) if n == label)
+            used.update(i for i, n in enumerate(columns) if n == label)
             entry["status"], entry["fix"] = "refused", fix_for(Rule.DUPLICATE_COLUMN)
             continue
-        struct = type(df_schema)([field])
         try:
             with warnings.catch_warnings():
-                warnings.simplefilter("ignore", PlanWarning)
-                arrow = spark_arrow_schema(struct)
-                vectors = frozenset({field.name} if is_vector_udt(field.dataType) else ())
-                plan = build_plan(Schema([spec]), arrow, compat=compat, spark=True, vectors=vectors,
-                                  found_names={field.name: field.dataType.simpleString()})
+                warnings.simplefilter("ignore")  # the enforcement run itself issues the plan's warnings, once
+                plan = plan_one(Schema([spec]), index)
         except (SchemaEnforcementError, TypeMappingError) as exc:
             entry["status"], entry["fix"] = "refused", exc.fix
             continue
-        entry["status"] = _status_of(plan.columns[0].node)
-    for index, field in enumerate(fields):
+        entry["status"] = column_status(plan.columns[0].node) if plan.columns else "ok"
+    for index, name in enumerate(columns):
         if index not in used:
-            entries.append({"column": field.name, "expected": None, "found": field.dataType.simpleString(),
-                            "required": False, "status": "extra", "fix": None})
+            entries.append({"column": str(name), "expected": None, "found": found[index], "required": False,
+                            "status": "extra", "fix": None})
     return entries
+
+
+def schema_section(inputs: Schema, df_schema: Any, compat: Compat | str = Compat.STRICT) -> list[dict[str, Any]]:
+    """:func:`compare_columns` for a Spark schema: the Spark engine's planner, one field at a time."""
+    from spark_signature.enforcement.plan import build_plan
+    from spark_signature.enforcement.spark import spark_arrow_schema
+    from spark_signature.spark_types import is_vector_udt
+
+    fields = list(df_schema.fields)
+
+    def plan_one(single: Schema, index: int) -> Any:
+        field = fields[index]
+        arrow = spark_arrow_schema(type(df_schema)([field]))
+        vectors = frozenset({field.name} if is_vector_udt(field.dataType) else ())
+        return build_plan(single, arrow, compat=compat, spark=True, vectors=vectors,
+                          found_names={field.name: field.dataType.simpleString()})
+
+    return compare_columns(inputs, [f.name for f in fields], [f.dataType.simpleString() for f in fields], plan_one)
+
+
+def pandas_schema_section(frame: Any, inputs: Schema, compat: Compat | str = Compat.STRICT) -> list[dict[str, Any]]:
+    """:func:`compare_columns` for a pandas DataFrame: the local engine's planner, one column at a time."""
+    from spark_signature.enforcement.local import plan_local
+
+    compat = Compat.parse(compat)
+
+    def plan_one(single: Schema, index: int) -> Any:
+        return plan_local(frame.iloc[:, [index]], single, compat).plan
+
+    return compare_columns(inputs, [str(c) for c in frame.columns],
+                           [str(frame.iloc[:, i].dtype) for i in range(frame.shape[1])], plan_one)
+
+
+def schema_fits(entries: Iterable[Mapping[str, Any]]) -> bool:
+    """Whether a ``schema`` section accepts the input: no column missing or refused."""
+    return not any(e["status"] in ("missing", "refused") for e in entries)
 
 
 def counts_section(counts: Counts | None) -> dict[str, Any] | None:
@@ -184,11 +230,117 @@ def pick_examples(violations: Iterable[Mapping[str, Any]], limit: int = MAX_EXAM
     return (first + rest)[:limit]
 
 
+def cell_text(value: Any) -> str:
+    """A value as the views show it: Spark Rows as dicts, strings unquoted, long values cut."""
+
+    def plain(v: Any) -> Any:
+        if hasattr(v, "asDict") and callable(v.asDict):
+            return {k: plain(x) for k, x in v.asDict().items()}
+        if isinstance(v, dict):
+            return {k: plain(x) for k, x in v.items()}
+        if isinstance(v, (list, tuple)):
+            return [plain(x) for x in v]
+        if hasattr(v, "tolist") and not isinstance(v, (str, bytes)):
+            return plain(v.tolist())
+        return v
+
+    v = plain(value)
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        text = "null" if v is None else "NaN"
+    elif isinstance(v, str):
+        text = v
+    elif isinstance(v, (date, datetime)):
+        text = v.isoformat()
+    else:
+        text = repr(v)
+    return text if len(text) <= CELL_CHARS else text[: CELL_CHARS - 1] + "…"
+
+
+def violation_dicts(values: Any) -> list[dict[str, Any]]:
+    """A row's ``_violations`` (Spark Rows or dicts) as plain dicts of the violation fields."""
+    out = []
+    for v in values or []:
+        d = v.asDict() if hasattr(v, "asDict") else dict(v)
+        out.append({f: d.get(f) for f in VIOLATION_FIELDS})
+    return out
+
+
+def bad_row(row: Any, columns: Sequence[str], violations_column: str = "_violations") -> dict[str, Any]:
+    """A quarantined Spark row as the views show it: ``{"row", "values": {column: text}, "violations"}``."""
+    return {"row": None, "values": {c: cell_text(row[c]) for c in columns},
+            "violations": violation_dicts(row[violations_column])}
+
+
+def bad_rows_from_quarantine(quarantine: Any, columns: Sequence[str], violations_column: str = "_violations",
+                             limit: int = SHOWN_BAD_ROWS) -> list[dict[str, Any]]:
+    """The first ``limit`` quarantined rows for the views (a bounded read, never the whole quarantine).
+    Not part of the report: the report holds ``examples``; the views show these rows too."""
+    return [bad_row(r, columns, violations_column) for r in quarantine.limit(limit).collect()]
+
+
 def spark_section(spark: Any) -> dict[str, Any]:
+    """The application id, master and version of a session (a Spark Connect client has no SparkContext:
+    its id and master stay null)."""
+    section: dict[str, Any] = dict.fromkeys(SPARK_KEYS)
     if spark is None:
-        return dict.fromkeys(SPARK_KEYS)
-    sc = spark.sparkContext
-    return {"application_id": sc.applicationId, "master": sc.master, "version": spark.version}
+        return section
+    section["version"] = getattr(spark, "version", None)
+    try:
+        sc = spark.sparkContext
+        section.update(application_id=sc.applicationId, master=sc.master)
+    except Exception:  # Spark Connect: no SparkContext on the client
+        pass
+    return section
+
+
+def plan_section(result: Any) -> dict[str, Any] | None:
+    """``plan``: the enforcement result's ``explain().to_dict()`` where the engine offers it, else None."""
+    explain = getattr(result, "explain", None)
+    if not callable(explain):
+        return None
+    try:
+        explained = explain()
+    except Exception:
+        return None
+    to_dict = getattr(explained, "to_dict", None)
+    return to_dict() if callable(to_dict) else None
+
+
+# ---- status, exit code, message --------------------------------------------------------------------------
+
+
+def judge(counts: Counts, max_bad_rows: int | None, max_bad_fraction: float | None) -> tuple[str, str]:
+    """(status, message) from the counts and the thresholds: any bad row is over a missing threshold."""
+    bad, rows = counts.quarantined, counts.rows
+    top = ", ".join(f"{v['column']} {v['rule']} x{v['count']}" for v in counts.as_dict()["violations"][:3])
+    detail = f" ({top})" if top else ""
+    if max_bad_rows is None and max_bad_fraction is None:
+        if bad == 0:
+            return "ok", f"{rows} rows, all valid"
+        return "violations", f"{bad} of {rows} rows violate the signature{detail}; no threshold given, so any bad " \
+                             "row fails (--max-bad-rows / --max-bad-fraction accept some)"
+    over = []
+    if max_bad_rows is not None and bad > max_bad_rows:
+        over.append(f"more than --max-bad-rows {max_bad_rows}")
+    if max_bad_fraction is not None and rows and bad / rows > max_bad_fraction:
+        over.append(f"a fraction {bad / rows:.4g} above --max-bad-fraction {max_bad_fraction}")
+    if over:
+        return "violations", f"{bad} of {rows} rows violate the signature{detail}: {' and '.join(over)}"
+    return "ok", f"{rows} rows, {bad} quarantined: within the thresholds{detail}"
+
+
+def error_status(exc: BaseException, *, rows_read: bool) -> str:
+    """The status an error decides. Before any row is read, a refusal of the schema (a
+    :class:`SchemaEnforcementError`, or a :class:`TypeMappingError`: a type the engine cannot carry) is a
+    ``schema_mismatch``; once rows are read, a :class:`SchemaEnforcementError` is a row that failed
+    (``fail_fast``): ``violations``. Bad params and everything else are an ``error``."""
+    if isinstance(exc, ParamsValidationError):
+        return "error"
+    if isinstance(exc, SchemaEnforcementError):
+        return "violations" if rows_read else "schema_mismatch"
+    if isinstance(exc, TypeMappingError) and not rows_read:
+        return "schema_mismatch"
+    return "error"
 
 
 def error_section(exc: BaseException | None) -> dict[str, Any] | None:
@@ -236,11 +388,22 @@ def build_report(**sections: Any) -> dict[str, Any]:
     report["schema"] = report.get("schema") or []
     report["examples"] = report.get("examples") or []
     report["warnings"] = list(report.get("warnings") or [])
-    report["outputs"] = {k: (report.get("outputs") or {}).get(k) for k in OUTPUTS_KEYS}
-    report["thresholds"] = {k: (report.get("thresholds") or {}).get(k) for k in THRESHOLD_KEYS}
-    report["timings"] = {k: (report.get("timings") or {}).get(k) for k in TIMING_KEYS}
-    report["spark"] = report.get("spark") or dict.fromkeys(SPARK_KEYS)
+    for key, keys in _SECTION_KEYS.items():
+        report[key] = _keyed(key, report.get(key), keys)
     return report
+
+
+#: The sections with fixed keys, always present: whoever fills them, the same keys in the same order.
+_SECTION_KEYS = {"input": INPUT_KEYS, "signature": SIGNATURE_KEYS, "thresholds": THRESHOLD_KEYS,
+                 "outputs": OUTPUTS_KEYS, "spark": SPARK_KEYS, "timings": TIMING_KEYS}
+
+
+def _keyed(name: str, section: Mapping[str, Any] | None, keys: tuple[str, ...]) -> dict[str, Any]:
+    section = section or {}
+    unknown = set(section) - set(keys)
+    if unknown:
+        raise ValueError(f"unknown {name} keys {sorted(unknown)}")
+    return {k: section.get(k) for k in keys}
 
 
 def write_report(report: Mapping[str, Any], path: str | os.PathLike[str]) -> Path:
@@ -282,7 +445,9 @@ def summary_line(report: Mapping[str, Any]) -> str:
 
 
 __all__ = [
-    "EXIT_CODES", "MAX_EXAMPLES", "REPORT_VERSION", "TOP_LEVEL_KEYS", "build_report", "error_line", "error_section",
-    "examples_from_quarantine", "one_line", "pick_examples", "schema_section", "signature_section",
-    "signature_sha256", "spark_section", "summary_line", "write_report",
+    "EXIT_CODES", "MAX_EXAMPLES", "REPORT_VERSION", "SHOWN_BAD_ROWS", "TOP_LEVEL_KEYS", "bad_row",
+    "bad_rows_from_quarantine", "build_report", "cell_text", "column_status",
+    "compare_columns", "error_line", "error_section", "error_status", "examples_from_quarantine", "expected_text",
+    "judge", "one_line", "pandas_schema_section", "pick_examples", "plan_section", "schema_fits", "schema_section",
+    "signature_section", "signature_sha256", "spark_section", "summary_line", "violation_dicts", "write_report",
 ]  # fmt: skip

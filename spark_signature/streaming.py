@@ -34,12 +34,18 @@ from spark_signature.pipeline import (
     _Run,
     check_options,
     derive_run_id,
-    judge,
     verify_written,
     with_lineage,
     write_split,
 )
-from spark_signature.report_builder import error_line, pick_examples, schema_section, signature_section
+from spark_signature.report_builder import (
+    error_line,
+    error_status,
+    judge,
+    pick_examples,
+    schema_section,
+    signature_section,
+)
 from spark_signature.report_builder import signature_sha256 as _sha
 from spark_signature.types import Compat
 from spark_signature.violations import Counts
@@ -273,11 +279,8 @@ def start_validation_stream(spark: Any, options: StepOptions, settings: StreamSe
         probe = enforce(empty, signature, mode="split", compat=compat, keep_columns=keep)
         check_output(spark, options.quarantine_output, with_lineage(probe.quarantine, run_id, 0).schema, "quarantine")
         check_output(spark, options.valid_output, probe.valid.schema, "valid")
-    except SignatureError as exc:
-        from spark_signature.errors import SchemaEnforcementError
-
-        status = "schema_mismatch" if isinstance(exc, SchemaEnforcementError) and not run.planned else "error"
-        return run.finish(status, error_line(exc), exc)
+    except SignatureError as exc:  # no row is read before the query starts
+        return run.finish("error" if run.planned else error_status(exc, rows_read=False), error_line(exc), exc)
 
     stream = ValidationStream(run, run_id, settings, signature, keep, report_path)
     writer = source.writeStream.foreachBatch(stream._process).option("checkpointLocation", settings.checkpoint)

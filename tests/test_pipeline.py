@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import re
 import shutil
 from pathlib import Path
 from types import ModuleType
@@ -529,3 +530,121 @@ def test_score_table_over_the_threshold_scores_nothing(spark, iris_model, tmp_pa
     assert ok.exit_code == 0, ok.message
     assert ok.report["outputs"]["predictions"]["rows"] == 147
     assert read_delta(spark, tmp_path / "scored").columns == ["id", "species", *IRIS_FEATURES, "prediction"]
+
+
+# ---- the HTML view of a job's report (--report-html) ----------------------------------------------------
+
+HOSTILE_VALUE = "<script>alert('value')</script>"
+HOSTILE_COLUMN = "<b>bold</b>"
+HTML_DDL = f"id bigint, amount double, note string, `{HOSTILE_COLUMN}` string"
+
+
+def _html_table(spark, tmp_path) -> tuple[Path, Path]:
+    """Four rows, two with a null required amount; the hostile value sits in a quarantined row."""
+    from spark_signature import ColSpec, DataType, ModelSignature, Schema
+    from spark_signature.pipeline import signature_document
+
+    rows = [(1, 1.5, "fine", "a"), (2, None, HOSTILE_VALUE, "b"), (3, 2.5, "ok", "c"), (4, None, "x", "d")]
+    write_delta(spark, rows, tmp_path / "events", ddl=HTML_DDL, files=2)
+    signature = ModelSignature(inputs=Schema([ColSpec(DataType.long, "id"), ColSpec(DataType.double, "amount")]))
+    return tmp_path / "events", write_signature(tmp_path / "sig.json", signature_document(signature))
+
+
+def _assert_self_contained(html: str) -> None:
+    from test_report_render import ALLOWED_TAGS, parse
+
+    doc = parse(html)
+    assert {tag for tag, _ in doc.tags} <= ALLOWED_TAGS  # no script, img, link, iframe, ...
+    assert "<script" not in html.lower()
+    inline = html.replace('xmlns="http://www.w3.org/2000/svg"', "")  # the SVG namespace name, not a fetch
+    found = re.search(r"""(?:src|href|action)\s*=|url\(|@import|https?://""", inline, flags=re.I)
+    assert found is None, f"the page references something outside itself: {inline[found.start() - 80:found.end() + 80]}"
+
+
+def test_report_html_of_a_run_with_violations(spark, tmp_path, capsys):
+    """--report-html writes the notebook's view of the job's report: columns, counts, the bad rows,
+    everything from the data escaped, nothing fetched from elsewhere."""
+    table, signature = _html_table(spark, tmp_path)
+    page = tmp_path / "out" / "report.html"
+    code, out, _err = _run_job(capsys, "validate_table", "--input", str(table), "--signature", str(signature),
+                               "--valid-output", str(tmp_path / "valid"), "--quarantine-output",
+                               str(tmp_path / "quarantine"), "--report", str(tmp_path / "r.json"),
+                               "--report-html", str(page))
+    assert code == 2 and "violations (exit 2)" in out
+    html = page.read_text(encoding="utf-8")
+    report = json.loads((tmp_path / "r.json").read_text())
+    assert html.startswith("<!DOCTYPE html>")
+    _assert_self_contained(html)
+    from test_report_render import parse
+
+    text = " ".join(parse(html).text)
+    for column in ("id", "amount", "note", HOSTILE_COLUMN):
+        assert column in text, column
+    for label, value in (("rows", 4), ("valid", 2), ("quarantined", 2), ("violations", 2)):
+        assert f"<b>{value}</b><span>{label}</span>" in html, label
+    assert report["counts"]["quarantined"] == 2
+    assert 'data-column="amount" data-rule="null_in_required" data-count="2"' in html
+    assert HOSTILE_VALUE in text  # the quarantined row's value is shown, as text
+    assert "&lt;script&gt;alert(&#x27;value&#x27;)&lt;/script&gt;" in html or \
+        "&lt;script&gt;alert('value')&lt;/script&gt;" in html
+    assert "&lt;b&gt;bold&lt;/b&gt;" in html and "<b>bold</b>" not in html
+    assert report["run_id"] in text and str(tmp_path / "valid") in text  # the outputs written
+
+
+@pytest.mark.slow
+def test_report_html_renders_every_status(spark, tmp_path, capsys):
+    """ok, schema_mismatch and error pages render too (an error report has no counts and no schema)."""
+    from spark_signature import ColSpec, DataType, ModelSignature, Schema
+    from spark_signature.pipeline import signature_document
+
+    table, signature = _html_table(spark, tmp_path)
+    wants_zip = write_signature(tmp_path / "zip.json", signature_document(
+        ModelSignature(inputs=Schema([ColSpec(DataType.long, "id"), ColSpec(DataType.string, "zip")]))))
+    runs = {
+        "ok": (table, signature, ["--max-bad-rows", "2"]),
+        "schema_mismatch": (table, wants_zip, []),
+        "error": (tmp_path / "no_such_table", signature, []),
+    }
+    for status, (input_path, sig, extra) in runs.items():
+        page = tmp_path / f"{status}.html"
+        code, out, _err = _run_job(capsys, "validate_table", "--input", str(input_path), "--signature", str(sig),
+                                   "--mode", "check", "--report-html", str(page), *extra)
+        assert f"{status} (exit {code})" in out
+        html = page.read_text(encoding="utf-8")
+        _assert_self_contained(html)
+        title = {"ok": "OK", "schema_mismatch": "Schema mismatch", "error": "Error"}[status]
+        assert f"<title>spark_signature report: {title}</title>" in html
+        if status == "schema_mismatch":
+            assert "zip" in html and "missing" in html
+        if status == "error":
+            assert "no_such_table" in html
+
+
+# ---- one builder: the notebook's report is the job's -------------------------------------------------------
+
+
+def _key_tree(value):
+    """The keys of a report at every level, in order: dicts by key, lists by the shapes of their items."""
+    if isinstance(value, dict):
+        return [(key, _key_tree(v)) for key, v in value.items()]
+    if isinstance(value, list):
+        return sorted({repr(_key_tree(v)) for v in value})
+    return "leaf"
+
+
+def test_a_notebook_report_has_the_job_reports_keys_at_every_level(spark, tmp_path):
+    from spark_signature import notebook
+
+    table, signature = _html_table(spark, tmp_path)
+    job = validate_table(spark, StepOptions(input=str(table), signature=str(signature), mode="check")).report
+    nb = json.loads(notebook.check(spark.read.format("delta").load(str(table)), str(signature)).to_json())
+    assert_report_shape(job)
+    assert_report_shape(nb)
+    assert _key_tree(nb) == _key_tree(job)
+    assert nb["plan"] and nb["examples"] and nb["schema"] and nb["counts"]["violations"]  # nothing left out
+    # and the same facts, decided once
+    for key in ("status", "exit_code", "message", "counts", "schema", "compat", "warnings"):
+        assert nb[key] == job[key], key
+    assert nb["signature"]["sha256"] == job["signature"]["sha256"]
+    assert nb["spark"]["application_id"] == job["spark"]["application_id"]
+    assert {(e["column"], e["rule"]) for e in nb["examples"]} == {(e["column"], e["rule"]) for e in job["examples"]}

@@ -103,3 +103,27 @@ def test_drawn_bars_have_the_lengths_of_the_counts(tmp_path):
     expected = [c / max(counts) * BAR_WIDTH for c in sorted(counts, reverse=True)]  # drawn longest first
     for drawn, want in zip(runs, expected, strict=True):
         assert drawn == pytest.approx(want, abs=2), (runs, expected)
+
+
+def test_a_job_written_page_renders(spark, tmp_path, capsys):
+    """validate_table --report-html: Chromium draws the job's page; its text holds the columns, the counts
+    and a quarantined row's hostile value as text, and no script element was built."""
+    from test_pipeline import HOSTILE_COLUMN, HOSTILE_VALUE, _html_table, _run_job
+
+    table, signature = _html_table(spark, tmp_path)
+    page = tmp_path / "job.html"
+    code, _out, _err = _run_job(capsys, "validate_table", "--input", str(table), "--signature", str(signature),
+                                "--valid-output", str(tmp_path / "valid"), "--quarantine-output",
+                                str(tmp_path / "quarantine"), "--report-html", str(page))
+    assert code == 2
+    _non_blank(screenshot(page, tmp_path / "job.png", width=1200, height=1200))
+    dom = dump_dom(page)
+    for name in ("id", "amount", "note", "null_in_required"):
+        assert name in dom
+    stats = dom[dom.index('class="stats"'):dom.index("Schema:")]
+    for label, value in (("rows", 4), ("valid", 2), ("quarantined", 2)):
+        assert f"<b>{value}</b><span>{label}</span>" in stats
+    assert "&lt;b&gt;bold&lt;/b&gt;" in dom and HOSTILE_COLUMN not in dom
+    assert 'data-column="amount" data-rule="null_in_required" data-count="2"' in dom
+    assert HOSTILE_VALUE.replace("<", "&lt;").replace(">", "&gt;") in dom  # the quarantined row's value, as text
+    assert "<script" not in dom.replace("&lt;script", "")  # the browser built no script element

@@ -18,8 +18,11 @@ __all__ = ["WIDTH", "Fix", "fixes_for", "render_diff_html", "render_diff_text", 
 
 
 def save_html(report: dict, path: str, **options: object) -> str:
-    """Write :func:`render_html` of ``report`` to ``path`` (UTF-8); returns the path."""
+    """Write :func:`render_html` of ``report`` to ``path`` (UTF-8, parent directories created); returns the
+    path. The notebook's ``save_html`` and the jobs' ``--report-html`` both write through here."""
     from pathlib import Path
 
-    Path(path).write_text(render_html(report, **options), encoding="utf-8")  # type: ignore[arg-type]
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(render_html(report, **options), encoding="utf-8")  # type: ignore[arg-type]
     return str(path)
