@@ -18,10 +18,10 @@ import os
 from typing import Any
 
 from spark_signature.dispatch import is_pandas_like, is_spark_dataframe
-from spark_signature.errors import ConfigError, Rule, SignatureError
+from spark_signature.errors import ConfigError, Rule
 from spark_signature.types import ModelSignature, Schema
 
-__all__ = ["describe_source", "describes_inputs_only", "signature_error_line", "signature_of"]
+__all__ = ["describe_source", "describes_inputs_only", "signature_of"]
 
 _ACCEPTED = ("a ModelSignature, a Schema, a model directory or URI, an MLmodel or signature file, "
              "a Spark StructType or a DataFrame")
@@ -97,11 +97,3 @@ def describe_source(source: Any) -> str:
     if is_pandas_like(source):
         return "pandas DataFrame"
     return f"{type(source).__name__} object"
-
-
-def signature_error_line(exc: BaseException) -> str:
-    """One line for a job to print: the message's first line plus the fix, for a SignatureError."""
-    if isinstance(exc, SignatureError):
-        first = exc.message.strip().splitlines()[0] if exc.message.strip() else type(exc).__name__
-        return f"{first} Fix: {exc.fix}" if exc.fix else first
-    return f"{type(exc).__name__}: {exc}".splitlines()[0]

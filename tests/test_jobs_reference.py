@@ -12,7 +12,7 @@ from test_pipeline import load_job
 from spark_signature.report_builder import EXIT_CODES
 
 README = Path(__file__).resolve().parents[1] / "README.md"
-JOBS = ("validate_table", "score_table", "infer_signature")
+JOBS = ("validate_table", "score_table", "infer_signature", "check_compat")
 
 
 def _section(title: str) -> str:
@@ -50,10 +50,3 @@ def test_help_shows_every_option_an_example_and_the_exit_codes(job, capsys):
         assert option in text
     assert "example:\n  scripts/spark-submit jobs/" in text.replace("MLFLOW_TRACKING_URI=sqlite:///mlflow.db ", "")
     assert "exit codes:\n  0  " in text and "  3  a runtime or configuration error" in text
-
-
-def test_readme_lists_every_option_of_check_compat():
-    parser = load_job("check_compat")._parser()
-    options = [a.option_strings[-1] for a in parser._actions if a.option_strings and a.option_strings[0] != "-h"]
-    rows = re.findall(r"^\| `(--[a-z-]+)` \|", _section("### `jobs/check_compat.py`"), flags=re.M)
-    assert rows == options
