@@ -102,3 +102,39 @@ def test_plain_spark_udf_hands_the_model_int16(spark: Any, mlflow_store: Any, mn
     flat = spark.createDataFrame([(images[0].astype(int).ravel().tolist(),)], "images array<smallint>")
     with pytest.raises(Exception, match="int16"):
         flat.select(udf("images")).collect()
+
+
+SUM_MODEL = '''
+import mlflow
+import numpy as np
+
+
+class Sum(mlflow.pyfunc.PythonModel):
+    def predict(self, context, model_input, params=None):
+        x = model_input["t"]
+        assert x.dtype == np.float32 and x.shape[1:] == (2, 2), (x.dtype, x.shape)
+        return x.reshape(len(x), -1).sum(axis=1)
+
+
+mlflow.models.set_model(Sum())
+'''
+
+
+def test_nested_float32_tensor_goes_through_spark_udf_flattened(spark: Any, mlflow_store: Any,
+                                                               tmp_path: Any) -> None:
+    """A dtype Spark carries exactly stays with spark_udf; its nested arrays are flattened for MLflow's reshape."""
+    code = tmp_path / "sum_model.py"
+    code.write_text(SUM_MODEL)
+    signature = mlflow_store.models.ModelSignature.from_dict({
+        "inputs": '[{"type": "tensor", "name": "t", "tensor-spec": {"dtype": "float32", "shape": [-1, 2, 2]}}]',
+        "outputs": '[{"type": "tensor", "tensor-spec": {"dtype": "float32", "shape": [-1]}}]',
+    })
+    with mlflow_store.start_run():
+        info = mlflow_store.pyfunc.log_model(name="sum", python_model=str(code), signature=signature)
+    rows = [(0, [[1.0, 2.0], [3.0, 4.0]]), (1, [[1.0], [2.0, 3.0]])]
+    df = spark.createDataFrame(rows, "id int, t array<array<float>>")
+    result = score(df, info.model_uri, keep_columns=["id"])
+    plan = result.scored._jdf.queryExecution().executedPlan().toString()
+    assert "ArrowEvalPython" in plan  # MLflow's pandas UDF, not the exact-dtype path
+    assert [(r["id"], r["prediction"]) for r in result.scored.collect()] == [(0, 10.0)]
+    assert [r["id"] for r in result.quarantine.collect()] == [1]
