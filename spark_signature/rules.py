@@ -22,6 +22,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+import numpy as np
+
 from spark_signature.errors import Rule
 from spark_signature.types import AnyType, Array, Compat, DataType, Map
 
@@ -39,10 +41,15 @@ __all__ = [
     "NullViolation",
     "ValueCheck",
     "decide",
+    "decide_tensor",
     "describe_expected",
+    "describe_range",
+    "integer_bounds",
     "markdown_table",
     "null_is_violation",
     "null_violation",
+    "range_checks",
+    "tensor_markdown_table",
 ]
 
 #: A decimal with at most this many significant digits survives a round trip through a double
@@ -102,6 +109,8 @@ class ValueCheck(StrEnum):
     EXACT_DOUBLE = "exact_double"  # a decimal value must survive the conversion to double
     NUMERIC = "numeric"  # MLflow: an object column -> double through pandas.to_numeric, which must succeed
     DATETIME = "datetime"  # MLflow: an object column -> datetime through astype('datetime64[ns]')
+    #: a tensor element fed from a wider (or differently signed) integer type must lie in the dtype's range
+    INTEGER_RANGE = "integer_range"
 
 
 #: Checks of Python objects (:attr:`Found.OBJECT`): Arrow cannot hold the values, so the local engine
@@ -116,6 +125,7 @@ VALUE_CHECK_TEXT: dict[ValueCheck, tuple[str, str]] = {
     ValueCheck.EXACT_DOUBLE: ("exact values only", "only values a double holds exactly"),
     ValueCheck.NUMERIC: ("if to_numeric converts", "only values pandas.to_numeric converts"),
     ValueCheck.DATETIME: ("if astype converts", "only values astype('datetime64[ns]') converts"),
+    ValueCheck.INTEGER_RANGE: ("in range only", "only integers inside the declared dtype's range"),
 }
 
 
@@ -129,6 +139,7 @@ class Conversion:
     check: ValueCheck | None = None
     hint: str | None = None  # why a refusal, and what to do
     warning: str | None = None  # what the user should know when the plan takes this conversion
+    bounds: tuple[int, int] | None = None  # ValueCheck.INTEGER_RANGE: the inclusive range of accepted values
 
     @property
     def accepted(self) -> bool:
@@ -234,6 +245,57 @@ def decide(found: Found, target: DataType, compat: Compat | str = Compat.STRICT)
     return Conversion(Decision.REFUSE, hint=hint or REFUSAL_HINTS.get((found, target)))
 
 
+#: The integer kinds a tensor element may be found as, with the numpy dtype whose range each holds.
+INTEGER_KINDS: dict[Found, np.dtype] = {
+    Found(str(np.dtype(name))): np.dtype(name)
+    for name in ("int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64")
+}
+
+
+def integer_bounds(dtype: np.dtype) -> tuple[int, int]:
+    """The inclusive value range of an integer dtype: ``uint8`` -> (0, 255), ``int16`` -> (-32768, 32767)."""
+    info = np.iinfo(dtype)
+    return int(info.min), int(info.max)
+
+
+def range_checks(bounds: tuple[int, int], found: Found) -> tuple[int | None, int | None]:
+    """The sides of ``bounds`` a value of kind ``found`` can break: (lower, upper), None where it cannot
+    (an int8 value is never above 255). Each bound given lies in the found kind's own range."""
+    lo, hi = bounds
+    have_lo, have_hi = integer_bounds(INTEGER_KINDS[found])
+    return (lo if lo > have_lo else None), (hi if hi < have_hi else None)
+
+
+def describe_range(bounds: tuple[int, int], found: Found) -> str:
+    """``>= 0``, ``<= 127`` or ``0..255``: the range check as a found kind's values meet it."""
+    lo, hi = range_checks(bounds, found)
+    if lo is not None and hi is not None:
+        return f"{lo}..{hi}"
+    return f">= {lo}" if lo is not None else f"<= {hi}"
+
+
+def decide_tensor(found: Found, want: Found | None, dtype_name: str | None = None) -> Conversion:
+    """How a tensor's elements, found as ``found``, become the dtype whose kind is ``want``.
+
+    Tensor data is never converted (MLflow's rule), with one exception Spark forces: it has no unsigned
+    types and users hold narrow integers in wider columns, so an integer dtype accepts elements of any
+    integer kind. Elements of the dtype itself are accepted; of a kind whose range fits in the dtype's,
+    widened; of any other integer kind, converted value by value, a value outside the dtype's range
+    (:func:`integer_bounds`) being refused (rule ``unsafe_cast``). ``want=None`` (an ``object`` dtype:
+    anything goes) accepts every kind.
+    """
+    if want is None or found is want:
+        return _ACCEPT
+    if want in INTEGER_KINDS and found in INTEGER_KINDS:
+        lo, hi = integer_bounds(INTEGER_KINDS[want])
+        if range_checks((lo, hi), found) == (None, None):
+            return _WIDEN
+        return Conversion(Decision.VALUE_CHECK, ValueCheck.INTEGER_RANGE, bounds=(lo, hi))
+    name = dtype_name or want.value
+    extra = ", except integers to an integer dtype" if want in INTEGER_KINDS else ""
+    return Conversion(Decision.REFUSE, hint=f"cast the elements to {name} (tensor dtypes are never converted{extra})")
+
+
 def null_is_violation(target: object, required: bool, compat: Compat, *, position: str = "column") -> bool:
     """Does a null value at this position violate the signature?
 
@@ -318,5 +380,20 @@ def markdown_table() -> str:
             if (mlflow.decision, mlflow.check) != (c.decision, c.check):
                 cell += f" (mlflow: {checks[mlflow.check] if mlflow.check else marks[mlflow.decision]})"
             cells.append(cell)
+        lines.append(f"| {found.value} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def tensor_markdown_table() -> str:
+    """The integer tensor-element table as Markdown (:func:`decide_tensor`; docs/enforcement.md embeds it)."""
+    kinds = list(INTEGER_KINDS)
+    lines = ["| found element \\ tensor dtype | " + " | ".join(k.value for k in kinds) + " |",
+             "|---" * (len(kinds) + 1) + "|"]
+    for found in kinds:
+        cells = []
+        for target in kinds:
+            c = decide_tensor(found, target)
+            cells.append(f"{describe_range(c.bounds, found)} only" if c.bounds else
+                         c.decision.value.replace("accept", "ok"))
         lines.append(f"| {found.value} | " + " | ".join(cells) + " |")
     return "\n".join(lines)

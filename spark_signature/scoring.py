@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from spark_signature.errors import ScoringError
+from spark_signature.tensor_scoring import score_tensors, tensor_scoring_needed
 from spark_signature.types import ColSpec, DataType, ModelSignature, TensorSpec
 
 _logger = logging.getLogger(__name__)
@@ -200,31 +201,66 @@ def score(
         result_type = infer_result_type(signature)
     valid = split.valid
     inputs = [c for c in valid.columns if c not in keep_columns]
-    udf = _spark_udf(mlflow, df.sparkSession, str(model_uri), result_type, env_manager, checked or None, inferred)
-    result_type = udf.returnType
-    outputs = _prediction_columns(result_type, signature, prediction_column)
-    _check_names(outputs, valid.columns)
-
-    # Positional columns are named by MLflow after the model's own input schema; when MLmodel has none
-    # (inferred here) or an optional column is absent, one struct carries the names instead.
-    declared = signature.inputs.input_names() if signature.inputs.has_input_names() else None
-    positional = in_mlmodel and (declared is None or [str(n) for n in declared] == inputs)
-    args = [F.col(_quote(c)) for c in inputs] if positional else [F.struct(*[F.col(_quote(c)) for c in inputs])]
     from pyspark.sql import types as T
 
-    if isinstance(result_type, T.StructType) and prediction_column is None:
-        tmp = "__spark_signature_prediction__"
-        with_prediction = valid.withColumn(tmp, udf(*args))
+    tmp = "__spark_signature_prediction__"
+    if tensor_scoring_needed(signature):  # spark_udf cannot hand this model its dtype (tensor_scoring.py)
+        if env_manager != "local":
+            raise ScoringError(
+                f"The model {model_uri!r} takes tensors of a dtype Spark has no type for "
+                f"({', '.join(sorted({str(s.type) for s in signature.inputs.inputs}))}); such models are scored "
+                "in the executors' own Python, not in an environment built by spark_udf.",
+                path=str(model_uri), found=f"env_manager={env_manager!r}",
+                fix="Pass env_manager='local' and install the model's requirements on the executors.",
+            )
+        if isinstance(result_type, str):
+            result_type = df.sparkSession.createDataFrame([], f"x {result_type}").schema[0].dataType
+        outputs = _prediction_columns(result_type, signature, prediction_column)
+        _check_names(outputs, valid.columns)
+        struct = isinstance(result_type, T.StructType) and prediction_column is None
+        with_prediction = score_tensors(valid, mlflow, str(model_uri), signature, result_type,
+                                        tmp if struct else outputs[0], checked or None, inputs)
+    else:
+        udf = _spark_udf(mlflow, df.sparkSession, str(model_uri), result_type, env_manager, checked or None,
+                         inferred)
+        result_type = udf.returnType
+        outputs = _prediction_columns(result_type, signature, prediction_column)
+        _check_names(outputs, valid.columns)
+        struct = isinstance(result_type, T.StructType) and prediction_column is None
+        with_prediction = valid.withColumn(tmp if struct else outputs[0], udf(*_udf_args(signature, inputs,
+                                                                                           in_mlmodel)))
+    if struct:
         scored = with_prediction.select(
             *[F.col(_quote(c)) for c in valid.columns],
             *[F.col(tmp).getField(f.name).alias(f.name) for f in result_type.fields],
         )
     else:
-        scored = valid.withColumn(outputs[0], udf(*args))
+        scored = with_prediction
     return ScoreResult(
         scored=scored, quarantine=split.quarantine, signature=signature, result_type=result_type,
         prediction_columns=outputs, params=checked, model_uri=str(model_uri), split=split,
     )  # fmt: skip
+
+
+def _udf_args(signature: ModelSignature, inputs: list[str], in_mlmodel: bool) -> list[Any]:
+    """The UDF's arguments: the signature's columns, tensors flattened to one array per row (MLflow reshapes
+    1-D values to the tensor's shape, and fails on nested arrays: verified with 3.17)."""
+    from pyspark.sql import functions as F
+
+    specs = dict(zip(inputs, signature.inputs.inputs, strict=False))
+
+    def arg(c: str) -> Any:
+        column, spec = F.col(_quote(c)), specs.get(c)
+        if isinstance(spec, TensorSpec):
+            for _ in range(len(spec.shape) - 2):
+                column = F.flatten(column)
+        return column
+
+    # Positional columns are named by MLflow after the model's own input schema; when MLmodel has none
+    # (inferred here) or an optional column is absent, one struct carries the names instead.
+    declared = signature.inputs.input_names() if signature.inputs.has_input_names() else None
+    positional = in_mlmodel and (declared is None or [str(n) for n in declared] == inputs)
+    return [arg(c) for c in inputs] if positional else [F.struct(*[arg(c).alias(c) for c in inputs])]
 
 
 def _spark_udf(

@@ -71,14 +71,20 @@ DATATYPE_TO_SPARK: dict[DataType, type[T.DataType]] = {
     DataType.datetime: T.TimestampType,
 }
 
-#: Tensor element dtype <-> Spark element type. Both directions for the numeric dtypes (array columns of
-#: these Spark types are tensor candidates in inference); numpy -> Spark only for the rest.
+#: Tensor element dtype <-> Spark element type. Both directions for the signed numeric dtypes (array columns
+#: of these Spark types are tensor candidates in inference); numpy -> Spark only for the rest. Spark has no
+#: unsigned types: an unsigned dtype is carried in the smallest signed type that holds its range (uint64 in
+#: bigint, which holds 0 .. 2^63 - 1 of it); enforcement range-checks every value (rules.decide_tensor).
 TENSOR_ELEMENT_TYPES: tuple[tuple[np.dtype, type[T.DataType], bool], ...] = (
     (np.dtype("bool"), T.BooleanType, False),
     (np.dtype("int8"), T.ByteType, True),
     (np.dtype("int16"), T.ShortType, True),
     (np.dtype("int32"), T.IntegerType, True),
     (np.dtype("int64"), T.LongType, True),
+    (np.dtype("uint8"), T.ShortType, False),
+    (np.dtype("uint16"), T.IntegerType, False),
+    (np.dtype("uint32"), T.LongType, False),
+    (np.dtype("uint64"), T.LongType, False),
     (np.dtype("float32"), T.FloatType, True),
     (np.dtype("float64"), T.DoubleType, True),
     (np.dtype("str"), T.StringType, False),
@@ -176,9 +182,9 @@ def _numpy_to_spark(dtype: np.dtype, path: str) -> T.DataType:
         f"{_where(path)}: tensor dtype {dtype} has no Spark element type.",
         path=path or None,
         found=str(dtype),
-        expected="bool, int8/16/32/64, float32/64, str, bytes or datetime64",
+        expected="bool, int8/16/32/64, uint8/16/32/64, float32/64, str, bytes or datetime64",
         hint="Declare the TensorSpec with one of those dtypes (e.g. np.dtype('float64') instead of "
-        "object, int64 instead of uint32), or describe the input with ColSpecs.",
+        "object or float16), or describe the input with ColSpecs.",
     )
 
 
@@ -187,6 +193,8 @@ def tensor_to_spark_type(spec: TensorSpec, path: str | None = None) -> T.DataTyp
 
     ``(-1,)`` gives the bare element type, ``(-1, 4)`` ``array<elem>``, ``(-1, 2, 3)``
     ``array<array<elem>>``. A shape without a batch axis (``()``) also gives the bare element type.
+    Unsigned dtypes get their carrier (:data:`TENSOR_ELEMENT_TYPES`): ``uint8 [-1, 28, 28, 1]`` is
+    ``array<array<array<smallint>>>``.
     """
     if path is None:
         path = "" if spec.name is None else str(spec.name)

@@ -111,6 +111,33 @@ CASES = [
         Schema([TensorSpec(np.dtype("float32"), (-1, 2, -1), "t")]), "strict",
         set(), id="tensor-variable-dim",
     ),
+    pytest.param(  # Spark has no uint8: any integer elements, each value range-checked at its path
+        "images array<array<array<int>>>",
+        [([[[0], [255]], [[7], [8]]],), ([[[300], [1]], [[2], [-1]]],), ([[[1], [2]]],), ([[[1], [2]], [[3], None]],)],
+        Schema([TensorSpec(np.dtype("uint8"), (-1, 2, 2, 1), "images")]), "strict",
+        {(1, "images[0][0][0]", "unsafe_cast"), (1, "images[1][1][0]", "unsafe_cast"), (2, "images", "shape_mismatch"),
+         (3, "images[1][1]", "null_in_required")},
+        id="tensor-uint8-from-int-range-checked",
+    ),
+    pytest.param(
+        "images array<array<array<tinyint>>>", [([[[0], [127]]],), ([[[-1], [5]]],)],
+        Schema([TensorSpec(np.dtype("uint8"), (-1, 1, 2, 1), "images")]), "strict",
+        {(1, "images[0][0][0]", "unsafe_cast")}, id="tensor-uint8-from-tinyint-only-negatives",
+    ),
+    pytest.param(
+        "t array<bigint>", [([-128, 127],), ([128, -129],), ([0, None],)],
+        Schema([TensorSpec(np.dtype("int8"), (-1, 2), "t")]), "strict",
+        {(1, "t[0]", "unsafe_cast"), (1, "t[1]", "unsafe_cast"), (2, "t[1]", "null_in_required")},
+        id="tensor-int8-from-bigint-range-checked",
+    ),
+    pytest.param(
+        "t array<tinyint>", [([-128, 127],)], Schema([TensorSpec(np.dtype("int16"), (-1, 2), "t")]), "strict",
+        set(), id="tensor-int16-from-tinyint-widens",
+    ),
+    pytest.param(
+        "t bigint", [(0,), (-1,), (9223372036854775807,)], Schema([TensorSpec(np.dtype("uint64"), (-1,), "t")]),
+        "strict", {(1, "t", "unsafe_cast")}, id="tensor-uint64-scalar-from-bigint",
+    ),
     pytest.param(
         "a string, b bigint", [("x", 1), ("y", None)], Schema([ColSpec(S), ColSpec(L)]), "strict",
         {(1, "1", "null_in_required")}, id="unnamed-by-position",

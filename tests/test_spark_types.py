@@ -406,6 +406,11 @@ TENSOR_DTYPES = [
     ("bytes", T.BinaryType()),
     ("datetime64[ns]", T.TimestampType()),
     ("datetime64[us]", T.TimestampType()),
+    # Spark has no unsigned types: the smallest signed type that holds the range carries them
+    ("uint8", T.ShortType()),
+    ("uint16", T.IntegerType()),
+    ("uint32", T.LongType()),
+    ("uint64", T.LongType()),
 ]
 
 
@@ -424,7 +429,7 @@ def test_tensor_shapes_nest_arrays_after_the_batch_axis(shape, depth):
     assert tensor_to_spark_type(TensorSpec(np.dtype("float32"), shape)) == expected
 
 
-@pytest.mark.parametrize("dtype", ["object", "uint8", "uint64", "float16", "complex128", "timedelta64[ns]"])
+@pytest.mark.parametrize("dtype", ["object", "float16", "complex128", "timedelta64[ns]"])
 def test_unsupported_tensor_dtypes_raise(dtype):
     with pytest.raises(TypeMappingError, match="has no Spark element type") as info:
         tensor_to_spark_type(TensorSpec(np.dtype(dtype), (-1, 2), name="pixels"))
@@ -447,6 +452,12 @@ def test_tensor_schema_to_spark():
     )
     unnamed = Schema([TensorSpec(np.dtype("float64"), (-1, 3))])
     assert to_spark_schema(unnamed) == T.StructType([field("0", arr(T.DoubleType()), False)])
+
+
+def test_the_seed_mnist_tensor_maps_to_nested_smallint_arrays():
+    """The seed's uint8 [-1, 28, 28, 1] images: three array levels of smallint (Spark has no uint8)."""
+    mnist = Schema([TensorSpec(np.dtype("uint8"), (-1, 28, 28, 1), name="images")])
+    assert to_spark_schema(mnist).simpleString() == "struct<images:array<array<array<smallint>>>>"
 
 
 # ------------------------------------------------------------------------------------------------
@@ -747,3 +758,11 @@ def test_vector_column_parity_with_mlflow(spark):
     assert isinstance(ours.inputs[0].type, SparkMLVector)
     assert to_mlflow(ours) == _infer_schema(df)
     assert to_spark_schema(ours)["features"].dataType == arr(T.DoubleType())
+
+
+def test_unsigned_carriers_are_one_way():
+    """Inference reads a smallint array as int16, never as the uint8 it may carry."""
+    from spark_signature.spark_types import tensor_dtype_of
+
+    assert tensor_dtype_of(T.ShortType()) == np.dtype("int16")
+    assert tensor_dtype_of(T.LongType()) == np.dtype("int64")

@@ -17,7 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from spark_signature import paths
-from spark_signature.arrow_types import DATATYPE_TO_ARROW, to_arrow_type
+from spark_signature.arrow_types import DATATYPE_TO_ARROW, classify, to_arrow_type
 from spark_signature.enforcement.plan import (
     AnyNode,
     ColumnPlan,
@@ -35,10 +35,12 @@ from spark_signature.rules import (
     PANDAS_CHECKS,
     ZERO_OR_ONE_VALUES,
     Compat,
+    Conversion,
     Decision,
     ValueCheck,
     describe_expected,
     null_violation,
+    range_checks,
 )
 from spark_signature.types import DataType
 from spark_signature.violations import VIOLATION_FIELDS, RuleCount, Violation, merge_rule_counts
@@ -228,21 +230,32 @@ def _exact_double_survivors(arr: pa.Array) -> pa.Array:
     return pc.equal(pc.cast(arr, back_type), back)
 
 
-def _outside_zero_or_one(arr: pa.Array) -> tuple[pa.Array, str]:
+def _outside_zero_or_one(arr: pa.Array, _conversion: Conversion) -> tuple[pa.Array, str]:
     bad = pc.and_(pc.invert(pc.is_in(arr, value_set=pa.array(ZERO_OR_ONE_VALUES, arr.type))), pc.is_valid(arr))
     return bad, f"{arr.type} value outside {{{', '.join(map(str, ZERO_OR_ONE_VALUES))}}}"
 
 
-def _not_exact_double(arr: pa.Array) -> tuple[pa.Array, str]:
+def _not_exact_double(arr: pa.Array, _conversion: Conversion) -> tuple[pa.Array, str]:
     return pc.invert(_exact_double_survivors(arr)), f"{arr.type} value that double cannot hold exactly"
+
+
+def _outside_range(arr: pa.Array, conversion: Conversion) -> tuple[pa.Array, str]:
+    assert conversion.bounds is not None
+    lo, hi = range_checks(conversion.bounds, classify(arr.type))
+    parts = [pc.less(arr, pa.scalar(lo, arr.type))] if lo is not None else []
+    if hi is not None:
+        parts.append(pc.greater(arr, pa.scalar(hi, arr.type)))
+    bad = parts[0] if len(parts) == 1 else pc.or_(*parts)
+    return bad, f"{arr.type} value outside {conversion.bounds[0]}..{conversion.bounds[1]}"
 
 
 #: ValueCheck -> kernel: (mask of bad values, the `found` text). Keys: every ValueCheck but PANDAS_CHECKS (the
 #: local engine runs those while reading Python objects), like the native
 #: forms in ``enforcement/native.py`` (NATIVE_VALUE_CHECKS); tests/test_native.py keeps both complete.
-VALUE_KERNELS: dict[ValueCheck, Callable[[pa.Array], tuple[pa.Array, str]]] = {
+VALUE_KERNELS: dict[ValueCheck, Callable[[pa.Array, Conversion], tuple[pa.Array, str]]] = {
     ValueCheck.ZERO_OR_ONE: _outside_zero_or_one,
     ValueCheck.EXACT_DOUBLE: _not_exact_double,
+    ValueCheck.INTEGER_RANGE: _outside_range,
 }
 
 
@@ -275,11 +288,7 @@ class Checker:
         if isinstance(node, ScalarNode):
             check = node.conversion.check
             if node.conversion.decision is Decision.VALUE_CHECK and check is not None and check not in PANDAS_CHECKS:
-                bad, found = VALUE_KERNELS[check](arr)
-                pos = np.flatnonzero(pc.fill_null(bad, False).to_numpy(zero_copy_only=False))
-                if len(pos):
-                    log.add(loc, pos, col.name, Rule.UNSAFE_CAST, describe_expected(node.spec, required),
-                            found, _to_string(arr.take(pa.array(pos))))
+                _value_check(node.conversion, arr, loc, log, col.name, describe_expected(node.spec, required))
         elif isinstance(node, ListNode) and node.element is not None:
             values, parent, index = _list_layout(arr)
             self._check(col, node.element, values, _ChildLocator(loc, parent, index=index), log, required,
@@ -326,6 +335,17 @@ class Checker:
         if node.dims and level.null_count:
             pos = np.flatnonzero(level.is_null().to_numpy(zero_copy_only=False))
             log.add(level_loc, pos, col.name, Rule.NULL_IN_REQUIRED, expected, "null", None)
+        if node.conversion.decision is Decision.VALUE_CHECK:
+            _value_check(node.conversion, level, level_loc, log, col.name, expected)
+
+
+def _value_check(conversion: Conversion, arr: pa.Array, loc: _Locator, log: ViolationLog, column: str,
+                 expected: str) -> None:
+    """Run the conversion's per-value kernel on ``arr``; each bad value is an ``unsafe_cast`` at its path."""
+    bad, found = VALUE_KERNELS[conversion.check](arr, conversion)
+    pos = np.flatnonzero(pc.fill_null(bad, False).to_numpy(zero_copy_only=False))
+    if len(pos):
+        log.add(loc, pos, column, Rule.UNSAFE_CAST, expected, found, _to_string(arr.take(pa.array(pos))))
 
 
 # ---- conversion of accepted arrays to the declared types (the local engine's output) --------------

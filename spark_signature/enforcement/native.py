@@ -32,6 +32,7 @@ from typing import Any
 import pyarrow as pa
 
 from spark_signature import paths
+from spark_signature.arrow_types import classify
 from spark_signature.enforcement.plan import (
     AnyNode,
     ColumnPlan,
@@ -48,10 +49,12 @@ from spark_signature.errors import Rule
 from spark_signature.rules import (
     MAX_EXACT_DECIMAL_PRECISION,
     ZERO_OR_ONE_VALUES,
+    Conversion,
     Decision,
     ValueCheck,
     describe_expected,
     null_is_violation,
+    range_checks,
 )
 from spark_signature.spark_columns import col
 
@@ -86,13 +89,33 @@ class NativeValueCheck:
     says it is true for no other value (else the flagged values are decided by the kernel).
     """
 
-    may_fail: Callable[[Column, pa.DataType], Column]
-    condition: Callable[[pa.DataType], str]  # the same condition as text, for explain()
+    may_fail: Callable[[Column, pa.DataType, Conversion], Column]
+    condition: Callable[[pa.DataType, Conversion], str]  # the same condition as text, for explain()
     exact: bool
 
 
-def _outside_zero_or_one(c: Column, _t: pa.DataType) -> Column:
+def _outside_zero_or_one(c: Column, _t: pa.DataType, _conversion: Conversion) -> Column:
     return ~c.isin(*ZERO_OR_ONE_VALUES)
+
+
+def _range_sides(t: pa.DataType, conversion: Conversion) -> tuple[int | None, int | None]:
+    assert conversion.bounds is not None
+    return range_checks(conversion.bounds, classify(t))
+
+
+def _outside_range(c: Column, t: pa.DataType, conversion: Conversion) -> Column:
+    from pyspark.sql import functions as F
+
+    lo, hi = _range_sides(t, conversion)
+    parts = [c < F.lit(lo)] if lo is not None else []
+    if hi is not None:
+        parts.append(c > F.lit(hi))
+    return functools.reduce(operator.or_, parts)
+
+
+def _range_condition(t: pa.DataType, conversion: Conversion) -> str:
+    lo, hi = _range_sides(t, conversion)
+    return " OR ".join([*([f"< {lo}"] if lo is not None else []), *([f"> {hi}"] if hi is not None else [])])
 
 
 def _exact_bound(t: pa.DataType) -> str:
@@ -100,7 +123,7 @@ def _exact_bound(t: pa.DataType) -> str:
     return format(Decimal(10) ** (MAX_EXACT_DECIMAL_PRECISION - t.scale), "f")
 
 
-def _beyond_exact_digits(c: Column, t: pa.DataType) -> Column:
+def _beyond_exact_digits(c: Column, t: pa.DataType, _conversion: Conversion) -> Column:
     # A decimal whose unscaled value has at most 15 digits survives double and back (DBL_DIG): never
     # refused by the kernel. Larger ones may or may not survive: flagged, the kernel decides.
     from pyspark.sql import functions as F
@@ -113,9 +136,10 @@ def _beyond_exact_digits(c: Column, t: pa.DataType) -> Column:
 #: objects; tests/test_native.py), like arrow.VALUE_KERNELS.
 NATIVE_VALUE_CHECKS: dict[ValueCheck, NativeValueCheck] = {
     ValueCheck.ZERO_OR_ONE: NativeValueCheck(
-        _outside_zero_or_one, lambda _t: f"NOT IN {tuple(ZERO_OR_ONE_VALUES)}", exact=True),
+        _outside_zero_or_one, lambda _t, _c: f"NOT IN {tuple(ZERO_OR_ONE_VALUES)}", exact=True),
     ValueCheck.EXACT_DOUBLE: NativeValueCheck(
-        _beyond_exact_digits, lambda t: f"abs >= {_exact_bound(t)} (then exact in Arrow)", exact=False),
+        _beyond_exact_digits, lambda t, _c: f"abs >= {_exact_bound(t)} (then exact in Arrow)", exact=False),
+    ValueCheck.INTEGER_RANGE: NativeValueCheck(_outside_range, _range_condition, exact=True),
 }
 
 
@@ -185,9 +209,9 @@ def _any_of(parts: list[Builder]) -> Builder | None:
     return build
 
 
-def _value_check(native: NativeValueCheck, t: pa.DataType) -> Builder:
+def _value_check(native: NativeValueCheck, t: pa.DataType, conversion: Conversion) -> Builder:
     def build(c: Column) -> Column:
-        return c.isNotNull() & native.may_fail(c, t)
+        return c.isNotNull() & native.may_fail(c, t, conversion)
 
     return build
 
@@ -217,11 +241,12 @@ def _in_field(name: str, child: Builder) -> Builder:
     return build
 
 
-def _tensor_level(dims: tuple[int, ...], depth: int) -> Builder:
-    """Nulls at every level, and ``size`` at each fixed dimension, of a tensor's nested arrays."""
+def _tensor_level(dims: tuple[int, ...], depth: int, leaf: Builder = _is_null) -> Builder:
+    """Nulls at every level, and ``size`` at each fixed dimension, of a tensor's nested arrays; ``leaf``
+    judges each element (null, or a value its check refuses)."""
     if depth == len(dims):
-        return _is_null
-    inner = _tensor_level(dims, depth + 1)
+        return leaf
+    inner = _tensor_level(dims, depth + 1, leaf)
     dim = dims[depth]
 
     def build(x: Column) -> Column:
@@ -263,8 +288,9 @@ class _Compiler:
                                                        conversion.decision.value))
             if conversion.decision is Decision.VALUE_CHECK and conversion.check is not None:
                 native = NATIVE_VALUE_CHECKS[conversion.check]
-                self.site(col, path, Rule.UNSAFE_CAST, expected, native.condition(node.arrow_type), native.exact)
-                parts.append(_value_check(native, node.arrow_type))
+                self.site(col, path, Rule.UNSAFE_CAST, expected, native.condition(node.arrow_type, conversion),
+                          native.exact)
+                parts.append(_value_check(native, node.arrow_type, conversion))
         elif isinstance(node, VectorNode):
             self.conversions.append(ConversionSite(col.name, path, "pyspark.ml vector", repr(node.spec),
                                                    "vector_to_array"))
@@ -301,7 +327,17 @@ class _Compiler:
             level = paths.any_element(level)
         if node.dims:
             self.site(col, level, Rule.NULL_IN_REQUIRED, expected, "IS NULL", True)
-        return _tensor_level(node.dims, 0)
+        leaf: Builder = _is_null
+        conversion = node.conversion
+        if conversion.decision is not Decision.ACCEPT:
+            self.conversions.append(ConversionSite(col.name, level, str(node.element_type), str(node.spec.type),
+                                                   conversion.decision.value))
+        if conversion.decision is Decision.VALUE_CHECK and conversion.check is not None:
+            native = NATIVE_VALUE_CHECKS[conversion.check]
+            self.site(col, level, Rule.UNSAFE_CAST, expected, native.condition(node.element_type, conversion),
+                      native.exact)
+            leaf = _any_of([_is_null, _value_check(native, node.element_type, conversion)]) or _is_null
+        return _tensor_level(node.dims, 0, leaf)
 
 
 def compile_plan(plan: Plan) -> NativeCheck:

@@ -26,6 +26,7 @@ from spark_signature.rules import (
     Decision,
     Found,
     decide,
+    decide_tensor,
     describe_expected,
     null_violation,
 )
@@ -83,9 +84,13 @@ class MapNode(Node):
 
 @dataclass
 class TensorNode(Node):
-    """A TensorSpec on a (nested) list column: exact dtype, fixed dims checked per row."""
+    """A TensorSpec on a (nested) list column: fixed dims checked per row, elements by
+    :func:`~spark_signature.rules.decide_tensor` (the dtype itself, or integers range-checked)."""
 
     dims: tuple[int, ...] = ()  # dims after the batch axis; -1 = variable
+    element_type: pa.DataType | None = None  # the innermost (element) Arrow type found
+    element_found: Found | None = None
+    conversion: Conversion = field(default_factory=lambda: Conversion(Decision.ACCEPT))
 
 
 @dataclass
@@ -136,6 +141,8 @@ def possible_rules(node: Node | None, compat: Compat = Compat.STRICT, required: 
         rules.append(Rule.UNSAFE_CAST)
     if isinstance(node, TensorNode):
         rules.append(Rule.SHAPE_MISMATCH)
+        if node.conversion.decision is Decision.VALUE_CHECK:
+            rules.append(Rule.UNSAFE_CAST)
     if isinstance(node, StructNode):
         below = [(f.node, f.required, "property") for f in node.fields]
     else:
@@ -261,11 +268,12 @@ class _Planner:
                 return None
             t = t.value_type
         want = classify_numpy(np.dtype(spec.type))
-        if want is not None and classify(t, spark=self.spark) is not want:
-            self.refuse(path, Rule.DTYPE_MISMATCH, expected, arrow_type,
-                        f"cast the elements to {spec.type} (tensor dtypes are never converted)")
+        found = classify(t, spark=self.spark)
+        conversion = decide_tensor(found, want, str(spec.type))
+        if not conversion.accepted:
+            self.refuse(path, Rule.DTYPE_MISMATCH, expected, arrow_type, conversion.hint)
             return None
-        return TensorNode(spec, arrow_type, classify(arrow_type, spark=self.spark), dims)
+        return TensorNode(spec, arrow_type, classify(arrow_type, spark=self.spark), dims, t, found, conversion)
 
     def raise_problems(self) -> None:
         if not self.problems:

@@ -38,6 +38,7 @@ from spark_signature.enforcement.plan import (
     Plan,
     ScalarNode,
     StructNode,
+    TensorNode,
     VectorNode,
     build_plan,
 )
@@ -128,6 +129,8 @@ def _needs_conversion(node: Node | None) -> bool:
         return _needs_conversion(node.element)
     if isinstance(node, MapNode):
         return _needs_conversion(node.value)
+    if isinstance(node, TensorNode):
+        return node.conversion.decision is not Decision.ACCEPT
     return isinstance(node, (StructNode, VectorNode, NullNode))
 
 
@@ -135,10 +138,12 @@ def spark_conversion(node: Node, c: Any) -> Any:
     """A Spark Column converting ``c`` to the declared type (lossless: the plan and the checks accepted it)."""
     from pyspark.sql import functions as F
 
-    from spark_signature.spark_types import to_spark_type
+    from spark_signature.spark_types import tensor_to_spark_type, to_spark_type
 
     if not _needs_conversion(node):
         return c
+    if isinstance(node, TensorNode):  # integer elements to the dtype's carrier (range-checked already)
+        return c.cast(tensor_to_spark_type(node.spec, ""))
     if isinstance(node, VectorNode):
         from pyspark.ml.functions import vector_to_array
 
