@@ -65,6 +65,12 @@ def null_violates(spec: Any, required: bool, compat: str, position: str) -> bool
     return spec in (D.integer, D.long)
 
 
+def null_rule(required: bool) -> str:
+    """The rule of a null that violates: a required position's, or (compat="mlflow" only) an optional
+    integer/long's, which MLflow refuses because pandas cannot hold it (``null_in_integer``)."""
+    return "null_in_required" if required else "null_in_integer"
+
+
 def key_path(parent: str, key: str) -> str:
     return parent + "['" + key.replace("\\", "\\\\").replace("'", "\\'") + "']"
 
@@ -396,7 +402,7 @@ def violations(node: Any, value: Any, path: str, required: bool, compat: str,
         return
     if value is None:
         if null_violates(node.spec, required, compat, position):
-            yield path, "null_in_required"
+            yield path, null_rule(required)
         return
     if isinstance(node, Scalar):
         if node.bad(value, compat):
@@ -452,7 +458,7 @@ def _targets(c: int, node: Any, value: Any, path: str, steps: tuple, required: b
         yield from _tensor_targets(c, node.dims, value, path, steps)
         return
     if null_violates(node.spec, required, compat, position):
-        yield Target(c, steps, path, "null_in_required", None)
+        yield Target(c, steps, path, null_rule(required), None)
     if isinstance(node, Scalar):
         if node.check == "zero_one":
             yield Target(c, steps, path, "unsafe_cast", 7)

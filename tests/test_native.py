@@ -51,7 +51,16 @@ from spark_signature.enforcement.arrow import VALUE_KERNELS
 from spark_signature.enforcement.native import ENGINES, NATIVE_VALUE_CHECKS, compile_plan, explain_plan
 from spark_signature.enforcement.spark import enforce, plan_for, spark_arrow_schema
 from spark_signature.errors import CountMismatchError
-from spark_signature.rules import PANDAS_CHECKS, VALUE_CHECK_TEXT, Compat, Found, ValueCheck, decide, null_is_violation
+from spark_signature.rules import (
+    PANDAS_CHECKS,
+    VALUE_CHECK_TEXT,
+    Compat,
+    Found,
+    ValueCheck,
+    decide,
+    null_is_violation,
+    null_violation,
+)
 
 D = DataType
 RID = "_rid"
@@ -170,7 +179,8 @@ class Model:
               rnd: Any) -> list[Site]:
         if value is None:
             return []
-        out = [Site(steps, None, path, Rule.NULL_IN_REQUIRED)] if self.null_violates(required, compat, position) else []
+        verdict = null_violation(self.spec(), required, compat, position=position)  # null_in_required/_integer
+        out = [Site(steps, None, path, verdict.rule)] if verdict is not None else []
         return out + self.inner_sites(value, steps, path, required, compat, rnd)
 
     def inner_sites(self, value, steps, path, required, compat, rnd) -> list[Site]:
