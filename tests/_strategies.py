@@ -60,6 +60,9 @@ def null_violates(spec: Any, required: bool, compat: str, position: str) -> bool
     """
     if isinstance(spec, AnyType):
         return False
+    if compat == "mlflow" and isinstance(getattr(spec, "dtype", getattr(spec, "value_type", None)), AnyType) \
+            and isinstance(spec, (Array, Map)):
+        return False  # MLflow's _enforce_array / _enforce_map take None for Array(Any) / Map(Any), even required
     if compat == "strict" or position in ("property", "map_value") or not isinstance(spec, DataType):
         return required
     return spec in (D.integer, D.long)

@@ -148,7 +148,10 @@ def spark_conversion(node: Node, c: Any) -> Any:
         from pyspark.ml.functions import vector_to_array
 
         return F.when(c.isNotNull(), vector_to_array(c))  # it refuses a null (an optional column's null)
-    if isinstance(node, (ScalarNode, NullNode)):  # Spark casts NullType to any type, nested ones included
+    if isinstance(node, NullNode):  # Spark casts NullType to any type, nested ones included
+        spark_type = _spark_type_or_none(node.spec)
+        return c if spark_type is None else c.cast(spark_type)
+    if isinstance(node, ScalarNode):
         return c.cast(to_spark_type(node.spec))
     if isinstance(node, ListNode):
         return F.transform(c, lambda x: spark_conversion(node.element, x))
@@ -159,11 +162,25 @@ def spark_conversion(node: Node, c: Any) -> Any:
         props = {p.name: p for p in node.spec.properties}
         for f in node.fields:
             if f.node is None:
-                parts.append(F.lit(None).cast(to_spark_type(props[f.name].dtype)).alias(f.name))
+                spark_type = _spark_type_or_none(props[f.name].dtype)
+                absent = F.lit(None) if spark_type is None else F.lit(None).cast(spark_type)
+                parts.append(absent.alias(f.name))
             else:
                 parts.append(spark_conversion(f.node, c.getField(f.name)).alias(f.name))
         return F.when(c.isNotNull(), F.struct(*parts))
     return c
+
+
+def _spark_type_or_none(spec: Any) -> Any:
+    """The Spark type of an all-null value's declared type; None where this Spark has none (a type holding
+    AnyType on Spark 3.5, which has no VARIANT): the null then stays Spark's NullType."""
+    from spark_signature.errors import TypeMappingError
+    from spark_signature.spark_types import to_spark_type
+
+    try:
+        return to_spark_type(spec)
+    except TypeMappingError:
+        return None
 
 
 def converted_columns(plan: Plan, keep: Sequence[str] = ()) -> list[Any]:
