@@ -36,6 +36,7 @@ from spark_signature.violations import Counts
 REPO = Path(__file__).resolve().parents[1]
 BAD = {3: {1: None}, 40: {3: None, 4: None}, 77: {2: None}}
 
+pytestmark = pytest.mark.delta  # every step reads or writes Delta tables
 
 def load_job(name: str) -> ModuleType:
     spec = importlib.util.spec_from_file_location(f"spark_signature_job_{name}", REPO / "jobs" / f"{name}.py")

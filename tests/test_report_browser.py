@@ -105,6 +105,7 @@ def test_drawn_bars_have_the_lengths_of_the_counts(tmp_path):
         assert drawn == pytest.approx(want, abs=2), (runs, expected)
 
 
+@pytest.mark.delta  # the job reads a Delta table
 def test_a_job_written_page_renders(spark, tmp_path, capsys):
     """validate_table --report-html: Chromium draws the job's page; its text holds the columns, the counts
     and a quarantined row's hostile value as text, and no script element was built."""

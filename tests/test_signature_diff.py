@@ -431,6 +431,7 @@ def _load_job():
     return module
 
 
+@pytest.mark.delta
 def test_job_table_fit(spark, tmp_path, capsys):
     table = str(tmp_path / "features")
     spark.createDataFrame([(1, "a")], "n int, s string").write.format("delta").save(table)
@@ -447,6 +448,7 @@ def test_job_table_fit(spark, tmp_path, capsys):
 
 
 @pytest.mark.slow
+@pytest.mark.delta
 def test_job_under_spark_submit(spark, tmp_path):
     table = str(tmp_path / "features")
     spark.createDataFrame([(1, "a")], "n int, s string").write.format("delta").save(table)
