@@ -157,6 +157,21 @@ def _version_at(table: Any, timestamp: str) -> int:
     return int(row)
 
 
+def _check_not_after_last_commit(table: Any, timestamp: str) -> None:
+    """Delta refuses a ``timestampAsOf`` after the last commit too, but words it differently in every
+    release (3.3, 4.0 and 4.4 each their own): say it once, ours, with the last commit to pick instead."""
+    from pyspark.sql import functions as F
+
+    last = table.history(1).select("version", F.col("timestamp").cast("string").alias("at"),
+                                   (F.lit(timestamp).cast("timestamp") > F.col("timestamp")).alias("after")
+                                   ).collect()[0]
+    if last["after"]:
+        raise PipelineError(f"the Delta table has no version at {timestamp!r}: that is after its last commit "
+                            f"(version {last['version']} at {last['at']}).", path="--timestamp", found=timestamp,
+                            expected=f"a timestamp at or before {last['at']}",
+                            fix="pass a --timestamp between the table's first and last commit (DESCRIBE HISTORY)")
+
+
 def _check_timestamp(spark: Any, timestamp: str) -> None:
     from pyspark.sql import functions as F
 
@@ -220,7 +235,8 @@ def read_input(
 
     if timestamp is not None:
         _check_timestamp(spark, timestamp)
-        # Delta's own checks first (before the first commit, after the last): its messages are exact.
+        _check_not_after_last_commit(table, timestamp)
+        # Delta's own check of the other end (before the first commit, or the files behind it cleaned up).
         _spark_call("cannot read the input", path, lambda: reader("timestampAsOf", timestamp).schema,
                     "pass a --timestamp between the table's first and last commit (DESCRIBE HISTORY)")
         pinned = _version_at(table, timestamp)
