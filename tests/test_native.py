@@ -616,6 +616,18 @@ def test_clean_rows_never_enter_python(spark, monkeypatch):
     assert enforce(df, SCHEMA, mode="check", engine="arrow").arrow_rows == 2000
 
 
+def test_fail_fast_on_clean_data_builds_no_python_stage(spark, monkeypatch):
+    built = []
+    original = spark_engine._summarize_batches
+    monkeypatch.setattr(spark_engine, "_summarize_batches", lambda *a, **k: built.append(a) or original(*a, **k))
+    clean = _bad_frame(spark).where("a IS NOT NULL")
+    ok = enforce(clean, SCHEMA, mode="fail_fast")
+    assert (ok.ok, ok.rows, ok.arrow_rows, built) == (True, clean.count(), 0, [])
+    with pytest.raises(SchemaEnforcementError, match="'a'"):
+        enforce(_bad_frame(spark), SCHEMA, mode="fail_fast")
+    assert len(built) == 1  # flagged rows exist: the kernels ran, over them only, for the reason
+
+
 def test_persisted_result_runs_the_kernels_once(spark, monkeypatch, tmp_path):
     acc = _counting_kernel(monkeypatch, spark)
     df = _bad_frame(spark)

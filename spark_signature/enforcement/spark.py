@@ -701,12 +701,24 @@ def _check(df: Any, plan: Plan, native: NativeCheck, *, stop_at_first: bool) -> 
 
 
 def _check_auto(df: Any, plan: Plan, native: NativeCheck, *, stop_at_first: bool) -> CheckResult:
-    """``engine="auto"``: rows counted natively in the same job; only flagged rows reach the kernels."""
+    """``engine="auto"``: rows counted natively in the same job (check) or a native job first (fail_fast);
+    only flagged rows reach the kernels."""
     from pyspark.sql import Observation
     from pyspark.sql import functions as F
 
     names = [c.source for c in plan.columns]
     flag = _unused_name(names, "_spark_signature_suspect")
+    if stop_at_first:
+        # fail_fast is asked of data expected clean: one native count of rows and flagged rows answers it
+        # (no Python stage at all); the kernels then run, over the flagged rows only, when some are flagged.
+        counted = df.select(native.suspect.alias(flag)).agg(
+            F.count(F.lit(1)).alias("rows"), F.count(F.when(col(flag), True)).alias("flagged")).collect()[0]
+        if not counted["flagged"]:
+            return _check_result([], int(counted["rows"]), plan, native, "auto")
+        flagged = df.select(*[col(n) for n in names], native.suspect.alias(flag))
+        records = _map_in_arrow(flagged.where(col(flag)).drop(flag), _summarize_batches(plan, True),
+                                _summary_spark_schema()).collect()
+        return _check_result(records, int(counted["rows"]), plan, native, "auto")
     observation = Observation()
     flagged = (df.select(*[col(n) for n in names], native.suspect.alias(flag))
                .observe(observation, F.count(F.lit(1)).alias("rows")))
