@@ -388,7 +388,7 @@ def _split_step(run: _Run, table: InputTable, signature: ModelSignature, keep: l
         check_output(run.spark, options.quarantine_output, with_lineage(split.quarantine, run_id, 0).schema,
                      "quarantine")
         check_output(run.spark, options.valid_output, split.valid.schema, "valid")
-    split.persist()
+    split.persist(keep_input=False)
     try:
         run.counts = split.counts  # the one enforcement pass: it fills the persisted rows
         run.lap("enforce_s", started)
@@ -473,7 +473,7 @@ def score_table(spark: Any, options: StepOptions) -> StepOutcome:
         check_output(run.spark, options.quarantine_output, with_lineage(split.quarantine, run_id, 0).schema,
                      "quarantine")
         check_output(run.spark, options.predictions_output, scoring.scored.schema, "predictions")
-        split.persist()
+        split.persist(keep_input=False)
         try:
             run.counts = split.counts
             run.lap("enforce_s", started)

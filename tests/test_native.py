@@ -628,19 +628,25 @@ def test_fail_fast_on_clean_data_builds_no_python_stage(spark, monkeypatch):
     assert len(built) == 1  # flagged rows exist: the kernels ran, over them only, for the reason
 
 
-def test_persisted_result_runs_the_kernels_once(spark, monkeypatch, tmp_path):
+@pytest.mark.parametrize("keep_input", [True, False])
+def test_persisted_result_runs_the_kernels_once(spark, monkeypatch, tmp_path, keep_input):
     acc = _counting_kernel(monkeypatch, spark)
     df = _bad_frame(spark)
     bad = df.where("a IS NULL").count()
-    result = enforce(df, SCHEMA, keep_columns=[RID]).persist()
+    result = enforce(df, SCHEMA, keep_columns=[RID]).persist(keep_input=keep_input)
     try:
+        # keep_input=False caches only the rows the kernels checked; the outputs re-read the input natively
+        assert (result._counter.flagged.is_cached, result._counter.suspects.is_cached) == (keep_input, True)
         result.valid.write.parquet(str(tmp_path / "valid"))
         result.quarantine.write.parquet(str(tmp_path / "quarantine"))
         assert acc.value == bad
-        assert result.counts.as_dict()["quarantined"] == bad
+        counts = result.counts.as_dict()
+        assert (counts["rows"], counts["valid"], counts["quarantined"]) == (2000, 2000 - bad, bad)
         assert acc.value == bad  # the counts came from the two writes' observations
+        assert spark.read.parquet(str(tmp_path / "valid")).count() == 2000 - bad
     finally:
         result.unpersist()
+    assert not result._counter.suspects.is_cached
 
 
 @pytest.mark.parametrize("engine", ENGINES)
