@@ -712,22 +712,21 @@ def _check_auto(df: Any, plan: Plan, native: NativeCheck, *, stop_at_first: bool
 
     names = [c.source for c in plan.columns]
     flag = _unused_name(names, "_spark_signature_suspect")
+    flagged = df.select(*[col(n) for n in names], native.suspect.alias(flag))
+
+    def kernels_over_flagged(source: Any) -> list[Any]:
+        return _map_in_arrow(source.where(col(flag)).drop(flag), _summarize_batches(plan, stop_at_first),
+                             _summary_spark_schema()).collect()
+
     if stop_at_first:
         # fail_fast is asked of data expected clean: one native count of rows and flagged rows answers it
         # (no Python stage at all); the kernels then run, over the flagged rows only, when some are flagged.
-        counted = df.select(native.suspect.alias(flag)).agg(
-            F.count(F.lit(1)).alias("rows"), F.count(F.when(col(flag), True)).alias("flagged")).collect()[0]
-        if not counted["flagged"]:
-            return _check_result([], int(counted["rows"]), plan, native, "auto")
-        flagged = df.select(*[col(n) for n in names], native.suspect.alias(flag))
-        records = _map_in_arrow(flagged.where(col(flag)).drop(flag), _summarize_batches(plan, True),
-                                _summary_spark_schema()).collect()
+        counted = flagged.agg(F.count(F.lit(1)).alias("rows"),
+                              F.count(F.when(col(flag), True)).alias("flagged")).collect()[0]
+        records = kernels_over_flagged(flagged) if counted["flagged"] else []
         return _check_result(records, int(counted["rows"]), plan, native, "auto")
     observation = Observation()
-    flagged = (df.select(*[col(n) for n in names], native.suspect.alias(flag))
-               .observe(observation, F.count(F.lit(1)).alias("rows")))
-    records = _map_in_arrow(flagged.where(col(flag)).drop(flag), _summarize_batches(plan, stop_at_first),
-                            _summary_spark_schema()).collect()
+    records = kernels_over_flagged(flagged.observe(observation, F.count(F.lit(1)).alias("rows")))
     metrics = _observation_result(observation, df.sparkSession)
     rows = int(metrics["rows"]) if metrics is not None else int(df.count())
     return _check_result(records, rows, plan, native, "auto")
