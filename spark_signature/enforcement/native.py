@@ -22,7 +22,6 @@ same expressions.
 
 from __future__ import annotations
 
-import operator
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -65,7 +64,6 @@ __all__ = [
     "ExplainedPlan",
     "NativeCheck",
     "NativeValueCheck",
-    "RuleOccurrences",
     "compile_plan",
     "explain_plan",
 ]
@@ -191,43 +189,15 @@ class NativeCheck:
     exact: bool  # True: true for exactly those rows
     sites: list[CheckSite]
     conversions: list[ConversionSite]
-    #: per site (same order as ``sites``): how many positions of the row violate it (int, never null), the
-    #: kernels' count of that site where the site is exact; ``check`` sums them natively.
-    occurrences: list[Column] = field(default_factory=list)
-
-    def by_rule(self) -> list[RuleOccurrences]:
-        """Per (column, rule), in plan order: its sites' occurrences summed per row, and whether an example
-        of it needs the column's value (not when every site is a null check of the column itself)."""
-        groups: dict[tuple[str, Rule], list[int]] = {}
-        for i, s in enumerate(self.sites):
-            groups.setdefault((s.column, s.rule), []).append(i)
-        return [RuleOccurrences(column, rule, _balanced(operator.add, [self.occurrences[i] for i in idx]),
-                                any(self.sites[i].path != column or self.sites[i].condition != "IS NULL"
-                                    for i in idx))
-                for (column, rule), idx in groups.items()]
-
-
-@dataclass
-class RuleOccurrences:
-    """One (column, rule) of a compiled plan: how many of its violations a row has (int, never null)."""
-
-    column: str
-    rule: Rule
-    occurrences: Column
-    needs_value: bool
-
-
-def _balanced(op: Callable[[Column, Column], Column], parts: list[Column]) -> Column:
-    """``parts[0] op parts[1] op ...`` as a balanced tree: a left-deep chain of hundreds of terms (a wide
-    feature table) compiles to code the JVM runs markedly slower (measured in bench/README.md)."""
-    if len(parts) == 1:
-        return parts[0]
-    middle = len(parts) // 2
-    return op(_balanced(op, parts[:middle]), _balanced(op, parts[middle:]))
 
 
 def _or_all(parts: list[Column]) -> Column:
-    return _balanced(operator.or_, parts)
+    """``parts[0] OR parts[1] OR ...`` as a balanced tree rather than a left-deep chain of hundreds of terms
+    (a wide feature table), whose generated code is deeper than it needs to be."""
+    if len(parts) == 1:
+        return parts[0]
+    middle = len(parts) // 2
+    return _or_all(parts[:middle]) | _or_all(parts[middle:])
 
 
 def _is_null(c: Column) -> Column:
@@ -297,85 +267,27 @@ def _tensor_level(dims: tuple[int, ...], depth: int, leaf: Builder = _is_null) -
     return build
 
 
-Lift = Callable[[Builder], Builder]  # a count at one position -> the count at the column's root
-
-
-def _at_root(count: Builder) -> Builder:
-    return count
-
-
-def _count_of(violates: Builder) -> Builder:
-    """1 where ``violates`` holds at the position, else 0 (also where it is null)."""
-    def build(c: Column) -> Column:
-        from pyspark.sql import functions as F
-
-        return F.when(violates(c), F.lit(1)).otherwise(F.lit(0))
-
-    return build
-
-
-def _lift_elements(outer: Lift, map_values: bool = False) -> Lift:
-    """A count per element (or map value) summed over the collection: ``aggregate`` (0 for a null one)."""
-    def lift(count: Builder) -> Builder:
-        def at_parent(c: Column) -> Column:
-            from pyspark.sql import functions as F
-
-            items = F.map_values(c) if map_values else c
-            return F.coalesce(F.aggregate(items, F.lit(0), lambda acc, x: acc + count(x)), F.lit(0))
-
-        return outer(at_parent)
-
-    return lift
-
-
-def _lift_field(outer: Lift, name: str) -> Lift:
-    """A count in a struct field, 0 where the struct is null (its fields are not checked, as in Arrow)."""
-    def lift(count: Builder) -> Builder:
-        def at_parent(c: Column) -> Column:
-            from pyspark.sql import functions as F
-
-            return F.when(c.isNotNull(), count(c.getField(name))).otherwise(F.lit(0))
-
-        return outer(at_parent)
-
-    return lift
-
-
-def _wrong_size(dim: int) -> Builder:
-    def build(x: Column) -> Column:
-        from pyspark.sql import functions as F
-
-        return x.isNotNull() & (F.size(x) != F.lit(dim))
-
-    return build
-
-
 class _Compiler:
-    """One walk of the plan: the suspect builder of each node, its check sites (each with the builder of its
-    occurrence count at the column's root) and conversions."""
+    """One walk of the plan: the suspect builder of each node, its check sites and conversions."""
 
     def __init__(self, plan: Plan) -> None:
         self.compat = plan.compat
         self.sites: list[CheckSite] = []
-        self.counts: list[Builder] = []
         self.conversions: list[ConversionSite] = []
 
-    def site(self, col: ColumnPlan, path: str, rule: Rule, expected: str, condition: str, exact: bool,
-             count: Builder) -> None:
+    def site(self, col: ColumnPlan, path: str, rule: Rule, expected: str, condition: str, exact: bool) -> None:
         self.sites.append(CheckSite(col.name, path, rule, expected, condition, exact))
-        self.counts.append(count)
 
-    def node(self, col: ColumnPlan, node: Node | None, required: bool, position: str, path: str,
-             lift: Lift = _at_root) -> Builder | None:
+    def node(self, col: ColumnPlan, node: Node | None, required: bool, position: str, path: str) -> Builder | None:
         if node is None or isinstance(node, AnyNode):
             return None
         if isinstance(node, TensorNode):
-            return self.tensor(col, node, path, lift)
+            return self.tensor(col, node, path)
         expected = describe_expected(node.spec, required)
         parts: list[Builder] = []
         verdict = null_violation(node.spec, required, self.compat, position=position)
-        if verdict is not None:
-            self.site(col, path, verdict.rule, expected, "IS NULL", True, lift(_count_of(_is_null)))
+        if verdict is not None:  # the kernels' rule: null_in_integer for an optional integer under compat=mlflow
+            self.site(col, path, verdict.rule, expected, "IS NULL", True)
             parts.append(_is_null)
         if isinstance(node, ScalarNode):
             conversion = node.conversion
@@ -384,21 +296,18 @@ class _Compiler:
                                                        conversion.decision.value))
             if conversion.decision is Decision.VALUE_CHECK and conversion.check is not None:
                 native = NATIVE_VALUE_CHECKS[conversion.check]
-                check = _value_check(native, node.arrow_type, conversion)
                 self.site(col, path, Rule.UNSAFE_CAST, expected, native.condition(node.arrow_type, conversion),
-                          native.exact, lift(_count_of(check)))
-                parts.append(check)
+                          native.exact)
+                parts.append(_value_check(native, node.arrow_type, conversion))
         elif isinstance(node, VectorNode):
             self.conversions.append(ConversionSite(col.name, path, "pyspark.ml vector", repr(node.spec),
                                                    "vector_to_array"))
         elif isinstance(node, ListNode):
-            child = self.node(col, node.element, required, "element", paths.any_element(path),
-                              _lift_elements(lift))
+            child = self.node(col, node.element, required, "element", paths.any_element(path))
             if child is not None:
                 parts.append(_in_elements(child))
         elif isinstance(node, MapNode):
-            child = self.node(col, node.value, required, "map_value", paths.any_value(path),
-                              _lift_elements(lift, map_values=True))
+            child = self.node(col, node.value, required, "map_value", paths.any_value(path))
             if child is not None:
                 parts.append(_in_map_values(child))
         elif isinstance(node, StructNode):
@@ -409,25 +318,23 @@ class _Compiler:
                     self.conversions.append(ConversionSite(col.name, where, "absent",
                                                            describe_expected(props[f.name].dtype, False), "absent"))
                     continue
-                child = self.node(col, f.node, f.required, "property", where, _lift_field(lift, f.name))
+                child = self.node(col, f.node, f.required, "property", where)
                 if child is not None:
                     parts.append(_in_field(f.name, child))
         return _any_of(parts)
 
-    def tensor(self, col: ColumnPlan, node: TensorNode, path: str, lift: Lift) -> Builder:
+    def tensor(self, col: ColumnPlan, node: TensorNode, path: str) -> Builder:
         expected = describe_expected(node.spec, True)
-        self.site(col, path, Rule.NULL_IN_REQUIRED, expected, "IS NULL", True, lift(_count_of(_is_null)))
-        level, level_lift = path, lift
+        self.site(col, path, Rule.NULL_IN_REQUIRED, expected, "IS NULL", True)
+        level = path
         for depth, dim in enumerate(node.dims):
             if depth:
-                self.site(col, level, Rule.NULL_IN_REQUIRED, expected, "IS NULL", True,
-                          level_lift(_count_of(_is_null)))
+                self.site(col, level, Rule.NULL_IN_REQUIRED, expected, "IS NULL", True)
             if dim != -1:
-                self.site(col, level, Rule.SHAPE_MISMATCH, expected, f"size != {dim}", True,
-                          level_lift(_count_of(_wrong_size(dim))))
-            level, level_lift = paths.any_element(level), _lift_elements(level_lift)
+                self.site(col, level, Rule.SHAPE_MISMATCH, expected, f"size != {dim}", True)
+            level = paths.any_element(level)
         if node.dims:
-            self.site(col, level, Rule.NULL_IN_REQUIRED, expected, "IS NULL", True, level_lift(_count_of(_is_null)))
+            self.site(col, level, Rule.NULL_IN_REQUIRED, expected, "IS NULL", True)
         leaf: Builder = _is_null
         conversion = node.conversion
         if conversion.decision is not Decision.ACCEPT:
@@ -435,10 +342,9 @@ class _Compiler:
                                                    conversion.decision.value))
         if conversion.decision is Decision.VALUE_CHECK and conversion.check is not None:
             native = NATIVE_VALUE_CHECKS[conversion.check]
-            check = _value_check(native, node.element_type, conversion)
             self.site(col, level, Rule.UNSAFE_CAST, expected, native.condition(node.element_type, conversion),
-                      native.exact, level_lift(_count_of(check)))
-            leaf = _any_of([_is_null, check]) or _is_null
+                      native.exact)
+            leaf = _any_of([_is_null, _value_check(native, node.element_type, conversion)]) or _is_null
         return _tensor_level(node.dims, 0, leaf)
 
 
@@ -451,16 +357,14 @@ def compile_plan(plan: Plan) -> NativeCheck:
     from pyspark.sql import functions as F
 
     compiler = _Compiler(plan)
-    flags, occurrences = [], []
+    flags = []
     for c in plan.columns:
-        first_site = len(compiler.counts)
         build = compiler.node(c, c.node, c.required, "column", c.name)
         if build is not None:
             flags.append(build(col(c.source)))
-        occurrences.extend(count(col(c.source)) for count in compiler.counts[first_site:])
     suspect = F.lit(False) if not flags else F.coalesce(_or_all(flags), F.lit(True))
     exact = all(s.exact for s in compiler.sites)
-    return NativeCheck(suspect, exact, compiler.sites, compiler.conversions, occurrences)
+    return NativeCheck(suspect, exact, compiler.sites, compiler.conversions)
 
 
 # ---- explain(): where each check runs -------------------------------------------------------------

@@ -20,7 +20,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 import pyarrow as pa
@@ -705,14 +705,11 @@ def _check(df: Any, plan: Plan, native: NativeCheck, *, stop_at_first: bool) -> 
 
 
 def _check_auto(df: Any, plan: Plan, native: NativeCheck, *, stop_at_first: bool) -> CheckResult:
-    """``engine="auto"``: with an exact flag, everything is counted natively (:func:`_check_native`); else rows
-    counted natively in the same job (check) or a native job first (fail_fast), only flagged rows through
-    the kernels."""
+    """``engine="auto"``: rows counted natively in the same job (check) or a native job first (fail_fast);
+    only flagged rows reach the kernels."""
     from pyspark.sql import Observation
     from pyspark.sql import functions as F
 
-    if native.exact:
-        return _check_native(df, plan, native)
     names = [c.source for c in plan.columns]
     flag = _unused_name(names, "_spark_signature_suspect")
     flagged = df.select(*[col(n) for n in names], native.suspect.alias(flag))
@@ -733,86 +730,6 @@ def _check_auto(df: Any, plan: Plan, native: NativeCheck, *, stop_at_first: bool
     metrics = _observation_result(observation, df.sparkSession)
     rows = int(metrics["rows"]) if metrics is not None else int(df.count())
     return _check_result(records, rows, plan, native, "auto")
-
-
-def _check_native(df: Any, plan: Plan, native: NativeCheck) -> CheckResult:
-    """``check``/``fail_fast`` when every site is exact: one native aggregate counts the rows, the bad rows
-    and each (column, rule)'s violations, and picks each one's first bad row (``min_by`` over the row
-    order); only those example rows, one per (column, rule), go through the kernels, which word the
-    violation (path, expected, found, value). No other row enters Python; a clean input none at all."""
-    from pyspark.sql import functions as F
-
-    names = [c.source for c in plan.columns]
-    flag = _unused_name(names, "_spark_signature_suspect")
-    order = _unused_name([*names, flag], "_spark_signature_row")
-    rules = native.by_rule()
-    source = {c.name: c.source for c in plan.columns}
-    base = df.select(*[col(n) for n in names], native.suspect.alias(flag),
-                     F.monotonically_increasing_id().alias(order))
-    aggs = [F.count(F.lit(1)).alias("rows"), F.count(F.when(col(flag), True)).alias("invalid")]
-    for g, r in enumerate(rules):
-        aggs.append(F.sum(r.occurrences).alias(f"n{g}"))
-        if r.needs_value:
-            first_bad = F.when(r.occurrences > 0, col(order))
-            aggs.append(F.min_by(F.struct(col(source[r.column]).alias("v")), first_bad).alias(f"e{g}"))
-    row = base.agg(*aggs).collect()[0]
-    rows, invalid = int(row["rows"]), int(row["invalid"])
-    found = [(g, r, int(row[f"n{g}"] or 0)) for g, r in enumerate(rules)]
-    found = [(g, r, n) for g, r, n in found if n]
-    if not found:
-        return CheckResult(rows, invalid, [], plan, engine="auto", arrow_rows=0, _native=native)
-    examples = _kernels_on_examples(df, plan, [(g, r, row[f"e{g}"] if r.needs_value else None)
-                                               for g, r, _ in found])
-    violations = []
-    for g, r, n in found:
-        first = examples.get(g)
-        if first is None:  # the kernels did not reproduce the native count: never guess, check flagged rows
-            return _check_auto(df, plan, replace(native, exact=False), stop_at_first=False)
-        violations.append({"column": r.column, "rule": r.rule.value, "count": n,
-                           **{k: v for k, v in first.to_dict().items() if k in ("path", "expected", "found", "value")}})
-    return CheckResult(rows, invalid, violations, plan, engine="auto", arrow_rows=len(found), _native=native)
-
-
-def _kernels_on_examples(df: Any, plan: Plan, examples: list[tuple[int, Any, Any]]) -> dict[int, Violation]:
-    """The kernels' first violation of each (column, rule) on its example row (a few rows, built on the
-    driver from the aggregate's result): ``{group: violation}``, a group missing where the kernels found
-    none. The example travels to Python through ``mapInArrow`` like any checked row (same Arrow types)."""
-    from pyspark.sql import types as T
-
-    columns = list(dict.fromkeys(r.column for _, r, _ in examples))
-    by_name = {c.name: c for c in plan.columns}
-    fields = {f.name: f for f in df.schema.fields}
-    group = _unused_name([by_name[c].source for c in columns], "_spark_signature_group")
-    schema = T.StructType([*(T.StructField(by_name[c].source, fields[by_name[c].source].dataType, True)
-                             for c in columns), T.StructField(group, T.IntegerType(), False)])
-    data = [(*((None if value is None else value["v"]) if c == r.column else None for c in columns), g)
-            for g, r, value in examples]
-    rules = {g: (r.column, r.rule) for g, r, _ in examples}
-    out_schema = T.StructType([T.StructField("group", T.IntegerType(), False),
-                               *(T.StructField(f, T.StringType(), True) for f in VIOLATION_FIELDS)])
-    frame = df.sparkSession.createDataFrame(data, schema)
-    records = _map_in_arrow(frame, _first_violations(plan, rules, group), out_schema).collect()
-    return {r["group"]: Violation.from_dict(r.asDict()) for r in records}
-
-
-def _first_violations(plan: Plan, rules: dict[int, tuple[str, Rule]], group: str):
-    """Per example row: the kernels' first violation of its (column, rule), checked on that column alone."""
-    def run(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
-        by_name = {c.name: c for c in plan.columns}
-        out = []
-        for batch in batches:
-            for i, g in enumerate(batch.column(group).to_pylist()):  # one row per (column, rule): a handful
-                name, rule = rules[g]
-                column = by_name[name]
-                one = pa.RecordBatch.from_arrays([batch.column(column.source).slice(i, 1)], names=[column.source])
-                log = Checker(replace(plan, columns=[column])).check(one)
-                first = next((rc.first for rc in log.rule_counts() if rc.column == name and rc.rule is rule), None)
-                if first is not None:
-                    out.append({"group": g, **{k: v for k, v in first.to_dict().items() if k in VIOLATION_FIELDS}})
-        yield pa.RecordBatch.from_pylist(out, schema=pa.schema([("group", pa.int32()),
-                                                                 *((f, pa.string()) for f in VIOLATION_FIELDS)]))
-
-    return run
 
 
 __all__ = ["ENFORCE_MODES", "ENGINES", "CheckResult", "SplitResult", "converted_columns", "enforce", "plan_for",
