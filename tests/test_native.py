@@ -788,3 +788,14 @@ def test_optional_vector_null_is_valid_and_stays_null(spark, engine):
     df = spark.createDataFrame([(Vectors.dense([1.0]), 0), (None, 1)], ["v", RID])
     result = enforce(df, Schema([ColSpec(SparkMLVector(), "v", required=False)]), keep_columns=[RID], engine=engine)
     assert sorted((r[RID], r["v"]) for r in result.valid.collect()) == [(0, [1.0]), (1, None)]
+
+
+def test_explain_names_the_rule_the_kernels_report(spark):
+    """A null in an optional long under compat="mlflow" is null_in_integer in the kernels: explain() says so too."""
+    df = spark.createDataFrame([(1,), (None,)], "a bigint")
+    schema = Schema([ColSpec(D.long, "a", required=False)])
+    sites = explain_plan(plan_for(df, schema, "mlflow"), "auto").sites
+    assert [(s.path, s.rule) for s in sites] == [("a", Rule.NULL_IN_INTEGER)]
+    check = enforce(df, schema, mode="check", compat="mlflow")
+    assert [(v["column"], v["rule"], v["count"]) for v in check.violations] == [("a", "null_in_integer", 1)]
+    assert explain_plan(plan_for(df, schema, "strict"), "auto").sites == []  # optional in strict: no check
