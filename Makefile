@@ -32,9 +32,10 @@ INSTALL_HASH := $(shell { cat pyproject.toml $(CONSTRAINTS); echo "$(EXTRAS)"; }
 STAMP := $(VENV)/.stamp-install-$(INSTALL_HASH)
 PYTEST_ARGS ?=
 DEMO_ARGS ?=
-# The pairs test-matrix runs: constraints/<name>.txt each, besides the default.
+# The pairs test-matrix runs: constraints/<name>.txt each, besides the default. Each file's
+# "# matrix-markers:" line says which tests that pair runs (pytest -m); without one, MATRIX_MARKERS.
 MATRIX ?= oldest newest newest-delta
-MATRIX_PYTEST_ARGS ?= -m "spark and not submit"
+MATRIX_MARKERS ?= spark and not submit
 
 export VENV
 
@@ -87,7 +88,10 @@ test-matrix:
 		$(MAKE) --no-print-directory setup VENV=".venv-$$name" CONSTRAINTS="constraints/$$name.txt"; \
 		".venv-$$name/bin/python" -m pip list --disable-pip-version-check 2>/dev/null \
 			| grep -iE '^(pyspark|delta-spark|pandas|numpy|pyarrow|mlflow-skinny) ' | tr -s ' ' | paste -sd ';'; \
-		SPARK_SIGNATURE_SESSION_KINDS=classic ".venv-$$name/bin/python" -m pytest -q $(MATRIX_PYTEST_ARGS) $(PYTEST_ARGS) \
+		markers="$$(sed -n 's/^# matrix-markers: *//p' "constraints/$$name.txt")"; \
+		markers="$${markers:-$(MATRIX_MARKERS)}"; \
+		echo "=== test-matrix: $$name runs -m \"$$markers\""; \
+		SPARK_SIGNATURE_SESSION_KINDS=classic ".venv-$$name/bin/python" -m pytest -q -m "$$markers" $(PYTEST_ARGS) \
 			|| exit $$?; \
 	done
 

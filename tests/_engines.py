@@ -55,10 +55,20 @@ def local_arrow_schema(spark_schema: Any) -> pa.Schema:
     return pa.schema([pa.field(f.name, _naive(f.type)) for f in spark_arrow_schema(spark_schema)])
 
 
+_LAST_FRAME: list = []  # [(key, frame)]: the last case's frame, reused by every engine and mode of that case
+
+
 def spark_frame(spark: Any, ddl: str, rows: Sequence[tuple], *, partitions: int = 3) -> Any:
-    """The rows with a trailing row id, repartitioned so that some partitions are empty and some hold several rows."""
+    """The rows with a trailing row id, repartitioned so that some partitions are empty and some hold
+    several rows. Computed once per case (``localCheckpoint``): the split, check and fail_fast runs of
+    both Spark engines read the same partitions, and the shuffle is not redone for each of them."""
+    key = (id(spark), ddl, repr(rows), partitions)
+    if _LAST_FRAME and _LAST_FRAME[0][0] == key:
+        return _LAST_FRAME[0][1]
     df = spark.createDataFrame([(*r, i) for i, r in enumerate(rows)], f"{ddl}, {ROW_ID} int")
-    return df.repartition(partitions)
+    frame = df.repartition(partitions).localCheckpoint()
+    _LAST_FRAME[:] = [(key, frame)]
+    return frame
 
 
 def arrow_table(spark: Any, ddl: str, rows: Sequence[tuple]) -> pa.Table:
@@ -83,6 +93,7 @@ class Outcome:
     firsts: list[dict] = field(default_factory=list)  # check mode: the first example per (column, rule)
     error: SchemaEnforcementError | None = None  # fail_fast
     warnings: list[str] = field(default_factory=list)
+    outputs: dict[str, tuple[Any, list]] = field(default_factory=dict)  # split: name -> (schema, rows by _rid)
 
 
 def _counts_of(rows: int, keys: Iterable[Key], columns: dict[Key, str]) -> Counts:
@@ -104,7 +115,8 @@ def run_split(spark: Any, ddl: str, rows: Sequence[tuple], schema: Schema, compa
     counts = result.counts if counts_first else None  # before any action: the counting pass
     column = result.violations_column
     quarantine = result.quarantine.collect()  # a full pass: fills the observation
-    valid_ids = [r[ROW_ID] for r in result.valid.select(ROW_ID).collect()]
+    valid = result.valid.collect()
+    valid_ids = [r[ROW_ID] for r in valid]
     counts = counts or result.counts
     quarantined_ids = [r[ROW_ID] for r in quarantine]
     assert sorted(valid_ids + quarantined_ids) == list(range(len(rows))), "a row is lost or in both outputs"
@@ -118,7 +130,9 @@ def run_split(spark: Any, ddl: str, rows: Sequence[tuple], schema: Schema, compa
             details[key] = (v["expected"], v["found"], v["value"])
             columns[key] = v["column"]
     assert dict(Counter((columns[k], k[2]) for k in details)) == counts.by_rule, "counts.by_rule != quarantine rows"
-    return Outcome("split", counts, set(details), details, warnings=result.warnings)
+    outputs = {name: (df_.schema, sorted(got, key=lambda r: r[ROW_ID]))
+               for name, df_, got in (("valid", result.valid, valid), ("quarantine", result.quarantine, quarantine))}
+    return Outcome("split", counts, set(details), details, warnings=result.warnings, outputs=outputs)
 
 
 def run_check(spark: Any, ddl: str, rows: Sequence[tuple], schema: Schema, compat: str = "strict", *,
@@ -235,3 +249,15 @@ def assert_case(spark: Any, ddl: str, rows: Sequence[tuple], schema: Schema, com
             assert (err.path, str(err.rule), err.expected, err.found, err.value) in split_details, err
             assert err.fix, "a fail_fast error carries a fix"
     return out
+
+
+def assert_same_outputs(a: Outcome, b: Outcome) -> None:
+    """Two Spark engines' splits of the same case: the same valid rows (converted values included) and
+    quarantine rows, with the same schemas (chispa's comparers: the diff is the message)."""
+    from chispa.rows_comparer import assert_basic_rows_equality
+    from chispa.schema_comparer import assert_schema_equality
+
+    for name in ("valid", "quarantine"):
+        (schema_a, rows_a), (schema_b, rows_b) = a.outputs[name], b.outputs[name]
+        assert_schema_equality(schema_a, schema_b)
+        assert_basic_rows_equality(rows_a, rows_b)

@@ -15,7 +15,7 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
-from _engines import assert_case, pandas_frame
+from _engines import assert_case, assert_same_outputs, pandas_frame
 from _mlflow import assert_refused_for, mlflow_error
 from _spark_jobs import count_jobs
 from _spark_lines import requires_variant
@@ -33,6 +33,7 @@ from spark_signature import (
     TensorSpec,
     TypeMappingError,
 )
+from spark_signature.compat import is_connect
 from spark_signature.enforcement.local import validate_schema
 from spark_signature.enforcement.spark import ENGINES, enforce
 from spark_signature.errors import FIXES, PlanWarning, Rule
@@ -207,13 +208,19 @@ def _mlflow_verdict(spark, ddl, rows, schema, expected) -> None:
         assert error is None, f"MLflow refused {ddl} {rows}: {error!r}"
 
 
-@pytest.mark.parametrize("engine", ENGINES)
 @pytest.mark.parametrize(("ddl", "rows", "schema", "compat", "expected"), CASES)
-def test_both_engines(spark, ddl, rows, schema, compat, expected, engine):
-    """Every engine (split, check, fail_fast, local; the Spark ones with ``engine``) reports exactly the
-    expected violations, and the counts per (column, rule) that the expected set implies."""
-    assert_case(spark, ddl, rows, schema, compat, expected, spark_engine=engine)
-    if compat == "mlflow" and engine == "auto":  # the oracle decides per batch (once per case)
+def test_both_engines(spark, ddl, rows, schema, compat, expected):
+    """Every engine (split, check, fail_fast, local; the Spark ones with each ``engine=``: the native fast
+    path and the Arrow kernels) reports exactly the expected violations and the counts per (column, rule)
+    that the expected set implies, and the two Spark engines split into the same valid and quarantine
+    rows (converted values, kept columns and schemas included). A Spark Connect session runs each case
+    through the default engine (``auto``, whose suspect rows go through the same kernels) only, for CI
+    time; the engine-parametrized tests below run ``engine="arrow"`` under Connect too."""
+    engines = ("auto",) if is_connect(spark) else ENGINES
+    outs = [assert_case(spark, ddl, rows, schema, compat, expected, spark_engine=e) for e in engines]
+    if len(outs) == 2:
+        assert_same_outputs(outs[0]["split"], outs[1]["split"])
+    if compat == "mlflow":  # the oracle decides per batch
         _mlflow_verdict(spark, ddl, rows, schema, expected)
 
 

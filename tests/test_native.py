@@ -1,7 +1,7 @@
 """The native fast path (``engine="auto"``) against the Arrow kernels (``engine="arrow"``, the oracle).
 
-* the shared enforcement cases: both engines give the same valid rows, quarantine rows, ``_violations``
-  and counts (chispa), in every mode;
+* the shared enforcement cases run through both engines in ``tests/test_enforcement_cases.py``
+  (``test_both_engines``: the same violations, counts and split outputs); here, besides them:
 * property tests over random nested signatures of every node type (scalars with each conversion of the
   rule table, the 0/1 and exact-decimal rules, Array, Object with absent optional fields, Map, Any,
   tensors, pyspark.ml vectors; both compat modes), generated valid data, and one random violation at any
@@ -26,7 +26,6 @@ from chispa.rows_comparer import assert_basic_rows_equality
 from chispa.schema_comparer import assert_schema_equality
 from hypothesis import HealthCheck, Phase, find, given, settings
 from hypothesis import strategies as st
-from test_enforcement_cases import CASES
 
 from spark_signature import (
     AnyType,
@@ -125,19 +124,6 @@ def assert_same_check(df, schema, compat="strict") -> None:
             assert err.rule.value in {v["rule"] for v in got["arrow"].violations}
         else:
             assert got["arrow"].ok and r.rows == got["arrow"].rows
-
-
-def _case_frame(spark, ddl, rows):
-    df = spark.createDataFrame([(*r, i) for i, r in enumerate(rows)], f"{ddl}, {RID} int")
-    return df.repartition(3).localCheckpoint()  # 0-row and multi-row partitions, computed once
-
-
-@pytest.mark.parametrize(("ddl", "rows", "schema", "compat", "expected"), CASES)
-def test_engines_agree_on_the_shared_cases(spark, ddl, rows, schema, compat, expected):
-    df = _case_frame(spark, ddl, rows)
-    auto, _ = assert_same_split(df, schema, compat, rows=len(rows))
-    assert {(r[RID], v["path"], v["rule"]) for r in auto.quarantine for v in r["_violations"]} == expected
-    assert_same_check(df, schema, compat)
 
 
 # ---- a generated signature of every node type ------------------------------------------------------
