@@ -6,7 +6,8 @@
 #   make test-matrix  the Spark-facing tests on every other pair of constraints/ (oldest and newest Spark),
 #                     each in its own venv (.venv-<name>) built by this same setup (test-matrix-setup: the
 #                     venvs only); classic sessions, without the spark-submit job tests (marker `submit`),
-#                     which the default pair runs, with Spark Connect, in `make test`
+#                     which the default pair runs, with Spark Connect, in `make test`; a constraints
+#                     file's "# matrix-markers:" line narrows its pair (newest-delta: the Delta tests)
 #   make demo         the pre-scoring pipeline on the iris data, every job through spark-submit (scripts/demo)
 #   make wheel        dist/spark_signature-<version>-py3-none-any.whl, and the same file as .zip for --py-files
 #   make lint         ruff
