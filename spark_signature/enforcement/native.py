@@ -16,8 +16,8 @@ Per-value rules get their native form from :data:`NATIVE_VALUE_CHECKS`, keyed by
 (a test keeps the two tables' keys equal to the enum). Every check is also described
 (:class:`CheckSite`) so that :class:`ExplainedPlan` can say, per column and path, where it runs.
 
-Only DataFrame / Column APIs are used here (no SparkContext, no JVM handles): Spark Connect builds the
-same expressions.
+The flag is SQL text parsed once by ``F.expr`` (no SparkContext, no JVM handles): Spark Connect parses the
+same text on its server.
 """
 
 from __future__ import annotations
@@ -54,7 +54,7 @@ from spark_signature.rules import (
     null_violation,
     range_checks,
 )
-from spark_signature.spark_columns import col
+from spark_signature.spark_columns import quote
 
 __all__ = [
     "ENGINES",
@@ -73,7 +73,12 @@ __all__ = [
 ENGINES = ("auto", "arrow")
 
 Column = Any  # pyspark.sql.Column (imported lazily: this module loads without pyspark)
-Builder = Callable[[Column], Column]  # one positional parameter: PySpark reads a lambda's arity
+Sql = str  # a Spark SQL expression
+Builder = Callable[[Sql], Sql]  # the SQL of a value -> the SQL of "this value may violate the plan"
+
+# The flag is built as SQL text and parsed by Spark once (``F.expr``): built from Column objects, every
+# ``isNull`` / ``|`` / ``getField`` is several driver round trips (PySpark records each call's origin), which
+# at hundreds of columns cost seconds per ``enforce`` before any row was read.
 
 
 # ---- per-value rules: the native forms, next to the kernels' table --------------------------------
@@ -81,19 +86,19 @@ Builder = Callable[[Column], Column]  # one positional parameter: PySpark reads 
 
 @dataclass(frozen=True)
 class NativeValueCheck:
-    """The Catalyst form of one :class:`ValueCheck`.
+    """The Catalyst form of one :class:`ValueCheck`, as SQL.
 
-    ``may_fail(value, arrow_type)`` is true for every non-null value the Arrow kernel refuses; ``exact``
-    says it is true for no other value (else the flagged values are decided by the kernel).
+    ``may_fail(value_sql, arrow_type, conversion)`` is true for every non-null value the Arrow kernel
+    refuses; ``exact`` says it is true for no other value (else the flagged values are decided by the kernel).
     """
 
-    may_fail: Callable[[Column, pa.DataType, Conversion], Column]
+    may_fail: Callable[[Sql, pa.DataType, Conversion], Sql]
     condition: Callable[[pa.DataType, Conversion], str]  # the same condition as text, for explain()
     exact: bool
 
 
-def _outside_zero_or_one(c: Column, _t: pa.DataType, _conversion: Conversion) -> Column:
-    return ~c.isin(*ZERO_OR_ONE_VALUES)
+def _outside_zero_or_one(c: Sql, _t: pa.DataType, _conversion: Conversion) -> Sql:
+    return f"(NOT ({c} IN ({', '.join(str(v) for v in ZERO_OR_ONE_VALUES)})))"
 
 
 def _range_sides(t: pa.DataType, conversion: Conversion) -> tuple[int | None, int | None]:
@@ -101,13 +106,11 @@ def _range_sides(t: pa.DataType, conversion: Conversion) -> tuple[int | None, in
     return range_checks(conversion.bounds, classify(t))
 
 
-def _outside_range(c: Column, t: pa.DataType, conversion: Conversion) -> Column:
-    from pyspark.sql import functions as F
-
+def _outside_range(c: Sql, t: pa.DataType, conversion: Conversion) -> Sql:
     lo, hi = _range_sides(t, conversion)
-    parts = [c < F.lit(lo)] if lo is not None else []
+    parts = [f"({c} < {lo})"] if lo is not None else []
     if hi is not None:
-        parts.append(c > F.lit(hi))
+        parts.append(f"({c} > {hi})")
     return _or_all(parts)
 
 
@@ -121,13 +124,10 @@ def _exact_bound(t: pa.DataType) -> str:
     return format(Decimal(10) ** (MAX_EXACT_DECIMAL_PRECISION - t.scale), "f")
 
 
-def _beyond_exact_digits(c: Column, t: pa.DataType, _conversion: Conversion) -> Column:
+def _beyond_exact_digits(c: Sql, t: pa.DataType, _conversion: Conversion) -> Sql:
     # A decimal whose unscaled value has at most 15 digits survives double and back (DBL_DIG): never
     # refused by the kernel. Larger ones may or may not survive: flagged, the kernel decides.
-    from pyspark.sql import functions as F
-    from pyspark.sql.types import DecimalType
-
-    return F.abs(c) >= F.lit(_exact_bound(t)).cast(DecimalType(t.precision, t.scale))
+    return f"(abs({c}) >= CAST('{_exact_bound(t)}' AS DECIMAL({t.precision}, {t.scale})))"
 
 
 #: ValueCheck -> its native form. Keys: every ValueCheck but rules.PANDAS_CHECKS (no Spark column holds Python
@@ -189,19 +189,20 @@ class NativeCheck:
     exact: bool  # True: true for exactly those rows
     sites: list[CheckSite]
     conversions: list[ConversionSite]
+    suspect_sql: Sql = "false"  # the flag as the SQL expression ``suspect`` was parsed from
 
 
-def _or_all(parts: list[Column]) -> Column:
+def _or_all(parts: list[Sql]) -> Sql:
     """``parts[0] OR parts[1] OR ...`` as a balanced tree rather than a left-deep chain of hundreds of terms
-    (a wide feature table), whose generated code is deeper than it needs to be."""
+    (a wide feature table): the parser's and the generated code's depth stay logarithmic."""
     if len(parts) == 1:
         return parts[0]
     middle = len(parts) // 2
-    return _or_all(parts[:middle]) | _or_all(parts[middle:])
+    return f"({_or_all(parts[:middle])} OR {_or_all(parts[middle:])})"
 
 
-def _is_null(c: Column) -> Column:
-    return c.isNull()
+def _is_null(c: Sql) -> Sql:
+    return f"({c} IS NULL)"
 
 
 def _any_of(parts: list[Builder]) -> Builder | None:
@@ -210,59 +211,56 @@ def _any_of(parts: list[Builder]) -> Builder | None:
     if len(parts) == 1:
         return parts[0]
 
-    def build(c: Column) -> Column:
+    def build(c: Sql) -> Sql:
         return _or_all([p(c) for p in parts])
 
     return build
 
 
 def _value_check(native: NativeValueCheck, t: pa.DataType, conversion: Conversion) -> Builder:
-    def build(c: Column) -> Column:
-        return c.isNotNull() & native.may_fail(c, t, conversion)
+    def build(c: Sql) -> Sql:
+        return f"({c} IS NOT NULL AND {native.may_fail(c, t, conversion)})"
 
     return build
 
 
-def _in_elements(child: Builder) -> Builder:
-    def build(c: Column) -> Column:
-        from pyspark.sql import functions as F
-
-        return c.isNotNull() & F.exists(c, child)
+def _in_elements(child: Builder, var: str) -> Builder:
+    def build(c: Sql) -> Sql:
+        return f"({c} IS NOT NULL AND exists({c}, {var} -> {child(var)}))"
 
     return build
 
 
-def _in_map_values(child: Builder) -> Builder:
-    def build(c: Column) -> Column:
-        from pyspark.sql import functions as F
-
-        return c.isNotNull() & F.exists(F.map_values(c), child)
+def _in_map_values(child: Builder, var: str) -> Builder:
+    def build(c: Sql) -> Sql:
+        return f"({c} IS NOT NULL AND exists(map_values({c}), {var} -> {child(var)}))"
 
     return build
 
 
 def _in_field(name: str, child: Builder) -> Builder:
-    def build(c: Column) -> Column:
-        return c.isNotNull() & child(c.getField(name))  # a null struct's fields are not checked (as in Arrow)
+    def build(c: Sql) -> Sql:
+        # ``(c).`name```: a struct field of the value, never a table qualifier; a null struct's fields are not
+        # checked (as in Arrow)
+        return f"({c} IS NOT NULL AND {child(f'({c}).{quote(name)}')})"
 
     return build
 
 
-def _tensor_level(dims: tuple[int, ...], depth: int, leaf: Builder = _is_null) -> Builder:
+def _tensor_level(dims: tuple[int, ...], depth: int, fresh: Callable[[], str], leaf: Builder = _is_null) -> Builder:
     """Nulls at every level, and ``size`` at each fixed dimension, of a tensor's nested arrays; ``leaf``
     judges each element (null, or a value its check refuses)."""
     if depth == len(dims):
         return leaf
-    inner = _tensor_level(dims, depth + 1, leaf)
+    inner = _tensor_level(dims, depth + 1, fresh, leaf)
     dim = dims[depth]
+    var = fresh()
 
-    def build(x: Column) -> Column:
-        from pyspark.sql import functions as F
-
-        checks = [F.exists(x, inner)]
+    def build(x: Sql) -> Sql:
+        checks = [f"exists({x}, {var} -> {inner(var)})"]
         if dim != -1:
-            checks.insert(0, F.size(x) != F.lit(dim))
-        return x.isNull() | (x.isNotNull() & _or_all(checks))
+            checks.insert(0, f"(size({x}) != {dim})")
+        return f"({x} IS NULL OR ({x} IS NOT NULL AND {_or_all(checks)}))"
 
     return build
 
@@ -274,6 +272,12 @@ class _Compiler:
         self.compat = plan.compat
         self.sites: list[CheckSite] = []
         self.conversions: list[ConversionSite] = []
+        self._vars = 0
+
+    def fresh(self) -> str:
+        """A lambda variable name of its own (``_x0``, ``_x1``...): no nested lambda shadows another's."""
+        self._vars += 1
+        return f"_x{self._vars - 1}"
 
     def site(self, col: ColumnPlan, path: str, rule: Rule, expected: str, condition: str, exact: bool) -> None:
         self.sites.append(CheckSite(col.name, path, rule, expected, condition, exact))
@@ -305,11 +309,11 @@ class _Compiler:
         elif isinstance(node, ListNode):
             child = self.node(col, node.element, required, "element", paths.any_element(path))
             if child is not None:
-                parts.append(_in_elements(child))
+                parts.append(_in_elements(child, self.fresh()))
         elif isinstance(node, MapNode):
             child = self.node(col, node.value, required, "map_value", paths.any_value(path))
             if child is not None:
-                parts.append(_in_map_values(child))
+                parts.append(_in_map_values(child, self.fresh()))
         elif isinstance(node, StructNode):
             props = {p.name: p for p in node.spec.properties}
             for f in node.fields:
@@ -345,7 +349,7 @@ class _Compiler:
             self.site(col, level, Rule.UNSAFE_CAST, expected, native.condition(node.element_type, conversion),
                       native.exact)
             leaf = _any_of([_is_null, _value_check(native, node.element_type, conversion)]) or _is_null
-        return _tensor_level(node.dims, 0, leaf)
+        return _tensor_level(node.dims, 0, self.fresh, leaf)
 
 
 def compile_plan(plan: Plan) -> NativeCheck:
@@ -361,10 +365,10 @@ def compile_plan(plan: Plan) -> NativeCheck:
     for c in plan.columns:
         build = compiler.node(c, c.node, c.required, "column", c.name)
         if build is not None:
-            flags.append(build(col(c.source)))
-    suspect = F.lit(False) if not flags else F.coalesce(_or_all(flags), F.lit(True))
+            flags.append(build(quote(c.source)))
+    sql = "false" if not flags else f"coalesce({_or_all(flags)}, true)"
     exact = all(s.exact for s in compiler.sites)
-    return NativeCheck(suspect, exact, compiler.sites, compiler.conversions)
+    return NativeCheck(F.expr(sql), exact, compiler.sites, compiler.conversions, sql)
 
 
 # ---- explain(): where each check runs -------------------------------------------------------------

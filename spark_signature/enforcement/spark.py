@@ -51,7 +51,7 @@ from spark_signature.errors import (
     fix_for,
 )
 from spark_signature.rules import Decision
-from spark_signature.spark_columns import col
+from spark_signature.spark_columns import col, quote, renamed, string_literal
 from spark_signature.types import Compat, ModelSignature, Schema
 from spark_signature.violations import VIOLATION_FIELDS, Counts, RuleCount, Violation, merge_rule_counts
 
@@ -185,7 +185,9 @@ def _spark_type_or_none(spec: Any) -> Any:
 
 def converted_columns(plan: Plan, keep: Sequence[str] = ()) -> list[Any]:
     """The select list of the valid output: kept columns, then the signature's columns in order."""
-    return [*(col(k) for k in keep), *(spark_conversion(c.node, col(c.source)).alias(c.name) for c in plan.columns)]
+    return [*(col(k) for k in keep),
+            *(spark_conversion(c.node, col(c.source)).alias(c.name) if _needs_conversion(c.node)
+              else renamed(c.source, c.name) for c in plan.columns)]
 
 
 # ---- the results ----------------------------------------------------------------------------------
@@ -606,23 +608,21 @@ def _validate_params(schema: Schema | ModelSignature, params: dict | None) -> di
 
 
 def _metrics(column: str, keys: Sequence[tuple[str, str]]) -> list[Any]:
-    """valid, quarantined (each counted on its own) and violations per (column, rule) of the tagged rows."""
+    """valid, quarantined (each counted on its own) and violations per (column, rule) of the tagged rows.
+
+    Each per-rule count is one SQL expression (parsed by Spark in one call): built from Column objects, a
+    higher-order filter costs dozens of driver round trips, which at hundreds of columns took seconds.
+    """
     from pyspark.sql import functions as F
 
     v = col(column)
+    name = quote(column)
     out = [F.count(F.when(v.isNull(), 1)).alias("valid"), F.count(v).alias("quarantined")]
     for i, (c, r) in enumerate(keys):
-        hits = F.filter(v, _matches(c, r))
         # evaluated only on quarantined rows: valid rows (the vast majority) skip the higher-order filter
-        out.append(F.sum(F.when(v.isNotNull(), F.size(hits))).alias(f"v{i}"))
+        hits = f"size(filter({name}, x -> x.column = {string_literal(c)} AND x.rule = {string_literal(r)}))"
+        out.append(F.expr(f"sum(CASE WHEN {name} IS NOT NULL THEN {hits} END) AS v{i}"))
     return out
-
-
-def _matches(column: str, rule: str) -> Any:
-    """The filter lambda for one (column, rule): pyspark reads a lambda's arity, so no default arguments."""
-    from pyspark.sql import functions as F
-
-    return lambda x: (x["column"] == F.lit(column)) & (x["rule"] == F.lit(rule))
 
 
 def _tagged_schema(df: Any, column: str) -> Any:
