@@ -710,23 +710,24 @@ def _check_auto(df: Any, plan: Plan, native: NativeCheck, *, stop_at_first: bool
     from pyspark.sql import Observation
     from pyspark.sql import functions as F
 
-    names = [c.source for c in plan.columns]
-    flag = _unused_name(names, "_spark_signature_suspect")
-    flagged = df.select(*[col(n) for n in names], native.suspect.alias(flag))
+    # Only the columns the plan reads: a counts-only pass needs nothing else.
+    needed = df.select(*[col(c.source) for c in plan.columns])
 
     def kernels_over_flagged(source: Any) -> list[Any]:
-        return _map_in_arrow(source.where(col(flag)).drop(flag), _summarize_batches(plan, stop_at_first),
+        return _map_in_arrow(source.where(native.suspect), _summarize_batches(plan, stop_at_first),
                              _summary_spark_schema()).collect()
 
     if stop_at_first:
         # fail_fast is asked of data expected clean: one native count of rows and flagged rows answers it
         # (no Python stage at all); the kernels then run, over the flagged rows only, when some are flagged.
-        counted = flagged.agg(F.count(F.lit(1)).alias("rows"),
-                              F.count(F.when(col(flag), True)).alias("flagged")).collect()[0]
-        records = kernels_over_flagged(flagged) if counted["flagged"] else []
+        counted = needed.agg(F.count(F.lit(1)).alias("rows"),
+                             F.count(F.when(native.suspect, True)).alias("flagged")).collect()[0]
+        records = kernels_over_flagged(needed) if counted["flagged"] else []
         return _check_result(records, int(counted["rows"]), plan, native, "auto")
+    # The rows are counted as they come from the input, before the flag's filter: observing a projection that
+    # carries the flag would build that projection for every row, where the filter needs only the flag.
     observation = Observation()
-    records = kernels_over_flagged(flagged.observe(observation, F.count(F.lit(1)).alias("rows")))
+    records = kernels_over_flagged(needed.observe(observation, F.count(F.lit(1)).alias("rows")))
     metrics = _observation_result(observation, df.sparkSession)
     rows = int(metrics["rows"]) if metrics is not None else int(df.count())
     return _check_result(records, rows, plan, native, "auto")
