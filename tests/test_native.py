@@ -623,6 +623,22 @@ def test_enforce_on_a_wide_table_costs_a_few_driver_round_trips_per_column(spark
     assert (valid.count(), quarantine.count()) == (1, 3)  # only id 3 is above every i % 3
 
 
+def test_check_reads_only_the_columns_the_flag_tests(spark, monkeypatch):
+    plans = []
+    original = spark_engine._summarize_batches
+    monkeypatch.setattr(spark_engine, "_summarize_batches",
+                        lambda plan, stop: plans.append(plan) or original(plan, stop))
+    df = spark.createDataFrame([(1.0, None, "x"), (None, 2.0, None), (None, None, "y")], "a double, b double, s string")
+    schema = Schema([ColSpec(D.double, "a"), ColSpec(D.double, "b", required=False),
+                     ColSpec(D.string, "s", required=False)])
+    auto = enforce(df, schema, mode="check")
+    arrow = enforce(df, schema, mode="check", engine="arrow")
+    assert [[c.name for c in p.columns] for p in plans] == [["a"], ["a", "b", "s"]]  # auto, then arrow
+    assert (auto.rows, auto.invalid_rows, auto.arrow_rows) == (3, 2, 2)
+    assert auto.violations == arrow.violations
+    assert [(v["column"], v["rule"], v["count"]) for v in auto.violations] == [("a", "null_in_required", 2)]
+
+
 def test_fail_fast_on_clean_data_builds_no_python_stage(spark, monkeypatch):
     built = []
     original = spark_engine._summarize_batches

@@ -20,7 +20,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pyarrow as pa
@@ -710,11 +710,15 @@ def _check_auto(df: Any, plan: Plan, native: NativeCheck, *, stop_at_first: bool
     from pyspark.sql import Observation
     from pyspark.sql import functions as F
 
-    # Only the columns the plan reads: a counts-only pass needs nothing else.
-    needed = df.select(*[col(c.source) for c in plan.columns])
+    # Only the columns with a per-row check are read: the flag is true on every row the kernels would
+    # quarantine (tests/test_native.py holds it so for every node type), so a column it does not test (an
+    # optional scalar, Any) cannot yield a violation, and the kernels check the others only.
+    tested = {s.column for s in native.sites}
+    checked = replace(plan, columns=[c for c in plan.columns if c.name in tested] or plan.columns)
+    needed = df.select(*[col(c.source) for c in checked.columns])
 
     def kernels_over_flagged(source: Any) -> list[Any]:
-        return _map_in_arrow(source.where(native.suspect), _summarize_batches(plan, stop_at_first),
+        return _map_in_arrow(source.where(native.suspect), _summarize_batches(checked, stop_at_first),
                              _summary_spark_schema()).collect()
 
     if stop_at_first:
