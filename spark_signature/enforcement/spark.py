@@ -728,12 +728,14 @@ def _check_auto(df: Any, plan: Plan, native: NativeCheck, *, stop_at_first: bool
                              F.count(F.when(native.suspect, True)).alias("flagged")).collect()[0]
         records = kernels_over_flagged(needed) if counted["flagged"] else []
         return _check_result(records, int(counted["rows"]), plan, native, "auto")
+    if not native.sites:  # nothing depends on the values: every row is valid, counting them is the whole check
+        return _check_result([], int(needed.count()), plan, native, "auto")
     # The rows are counted as they come from the input, before the flag's filter: observing a projection that
     # carries the flag would build that projection for every row, where the filter needs only the flag.
     observation = Observation()
     records = kernels_over_flagged(needed.observe(observation, F.count(F.lit(1)).alias("rows")))
-    metrics = _observation_result(observation, df.sparkSession)
-    rows = int(metrics["rows"]) if metrics is not None else int(df.count())
+    metrics = _observation_result(observation, df.sparkSession) or {}
+    rows = int(metrics["rows"]) if metrics.get("rows") is not None else int(needed.count())
     return _check_result(records, rows, plan, native, "auto")
 
 
