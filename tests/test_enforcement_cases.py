@@ -421,10 +421,11 @@ def test_variant_column_passes_any(spark):
 
 
 
-@pytest.mark.parametrize("name", ["a.b", "a`b", "sepal length (cm)"])
+@pytest.mark.parametrize("name", ["a.b", "a`b", "sepal length (cm)", "it's \\ \"é\""])
 def test_any_column_name_goes_through_every_mode(spark, name):
     """PySpark's mapInArrow resolves input columns by name, reading a dot as a field and a backtick as a
-    quote: names are never passed to it as they are."""
+    quote: names are never passed to it as they are. The native flag and the per-rule counts are SQL text:
+    a quote, a backslash or a non-ASCII letter in a name must not break out of it."""
     df = spark.createDataFrame([(1, "x"), (None, "y")], "v bigint, w string").toDF(name, "x.y")
     for schema in (Schema([ColSpec(L, name)]), Schema([ColSpec(L)])):
         result = enforce(df, schema, keep_columns=["x.y"])
