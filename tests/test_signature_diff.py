@@ -433,7 +433,8 @@ def _load_job():
 
 @pytest.mark.delta
 def test_job_table_fit(spark, tmp_path, capsys):
-    table = str(tmp_path / "features")
+    # A path longer than the console width: the verdict must survive it (CI's temp dirs are long).
+    table = str(tmp_path / ("features_" + "x" * 120))
     spark.createDataFrame([(1, "a")], "n int, s string").write.format("delta").save(table)
     job = _load_job()
     old, ok = signature_file(tmp_path, "old", OLD), signature_file(tmp_path, "ok", NEW_OK)

@@ -229,6 +229,7 @@ def render_diff_text(d: Mapping[str, Any], *, width: int = WIDTH) -> str:
     table = d.get("table")
     if table:
         verdict = "fits the new signature" if table.get("fits") else "does NOT fit the new signature"
-        lines += ["", shorten(f"Table {table.get('name')} {verdict} (decided from its schema)", width)]
+        # The verdict comes first, so a long table name can only shorten itself.
+        lines += ["", f"The table {verdict} (decided from its schema)", shorten(f"table: {table.get('name')}", width)]
         lines += _schema_table(table.get("schema") or [], width)
     return _finish(lines, width)
