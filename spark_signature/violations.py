@@ -70,8 +70,11 @@ class RuleCount:
         return {"column": self.column, "rule": self.rule.value, "count": self.count, "first": self.first.to_dict()}
 
 
-def merge_rule_counts(parts: Iterable[RuleCount]) -> list[RuleCount]:
-    """Sum counts per (column, rule), keeping the first example; order of first appearance."""
+def merge_rule_counts(parts: Iterable[RuleCount], *, earliest: bool = False) -> list[RuleCount]:
+    """Sum counts per (column, rule), keeping the first example; order of first appearance.
+
+    ``earliest``: the examples carry their input position as ``row``, and the one at the smallest position
+    is kept, whatever order the parts come in (partitions after a shuffle arrive in any order)."""
     merged: dict[tuple[str, Rule], RuleCount] = {}
     for part in parts:
         key = (part.column, part.rule)
@@ -80,7 +83,13 @@ def merge_rule_counts(parts: Iterable[RuleCount]) -> list[RuleCount]:
             merged[key] = RuleCount(part.column, part.rule, part.count, part.first)
         else:
             seen.count += part.count
+            if earliest and _position(part.first) < _position(seen.first):
+                seen.first = part.first
     return list(merged.values())
+
+
+def _position(v: Violation) -> float:
+    return float("inf") if v.row is None else v.row
 
 
 @dataclass

@@ -627,7 +627,7 @@ def test_check_reads_only_the_columns_the_flag_tests(spark, monkeypatch):
     plans = []
     original = spark_engine._summarize_batches
     monkeypatch.setattr(spark_engine, "_summarize_batches",
-                        lambda plan, stop: plans.append(plan) or original(plan, stop))
+                        lambda plan, *a, **k: plans.append(plan) or original(plan, *a, **k))
     df = spark.createDataFrame([(1.0, None, "x"), (None, 2.0, None), (None, None, "y")], "a double, b double, s string")
     schema = Schema([ColSpec(D.double, "a"), ColSpec(D.double, "b", required=False),
                      ColSpec(D.string, "s", required=False)])
@@ -637,6 +637,41 @@ def test_check_reads_only_the_columns_the_flag_tests(spark, monkeypatch):
     assert (auto.rows, auto.invalid_rows, auto.arrow_rows) == (3, 2, 2)
     assert auto.violations == arrow.violations
     assert [(v["column"], v["rule"], v["count"]) for v in auto.violations] == [("a", "null_in_required", 2)]
+
+
+def test_check_examples_are_the_earliest_rows_whatever_the_partitioning(spark):
+    from spark_signature.errors import PlanWarning
+
+    # 8 input partitions; auto gathers the flagged rows with a shuffle before the kernels. Each (column, rule)
+    # keeps the example of its earliest input row, and the rules are listed in the order of those rows: both
+    # engines, whatever task saw which row (before input positions, auto's examples followed the shuffle).
+    df = spark.range(0, 400, numPartitions=8).selectExpr(
+        "CAST(CASE WHEN id IN (20, 300, 350) THEN 1234567890123456.789 + id ELSE id END AS DECIMAL(38, 3)) AS d",
+        "CASE WHEN id IN (55, 200, 390) THEN NULL ELSE id * 1.5 END AS a")
+    schema = Schema([ColSpec(D.double, "d"), ColSpec(D.double, "a")])
+    with pytest.warns(PlanWarning, match="more than 15 significant digits"):
+        auto, arrow = (enforce(df, schema, mode="check", engine=e) for e in ("auto", "arrow"))
+    assert auto.violations == arrow.violations
+    assert [(v["column"], v["count"], v["value"]) for v in auto.violations] == [
+        ("d", 3, "1234567890123476.789"), ("a", 3, None)]
+    assert (auto.invalid_rows, auto.arrow_rows) == (6, 6)
+
+
+def test_check_summaries_keep_the_earliest_example_whatever_order_the_rows_come_in():
+    # After the shuffle a task sees flagged rows in any order: the example kept per (column, rule) is the one at
+    # the smallest input position, not the first seen, and each summary record carries that position.
+    import pyarrow as pa
+
+    from spark_signature.enforcement.plan import build_plan
+
+    plan = build_plan(Schema([ColSpec(D.double, "a")]), pa.schema([("a", pa.float64())]), spark=True)
+    batches = [pa.RecordBatch.from_pydict({"a": [None, 1.0], "pos": [900, 5]}),
+               pa.RecordBatch.from_pydict({"a": [2.0, None, None], "pos": [7, 40, 41]})]
+    (summary,) = spark_engine._summarize_batches(plan, False, "pos")(iter(batches))
+    records = summary.to_pylist()
+    assert [(r["column"], r["rule"], r["count"], r["row"]) for r in records if r["column"]] == [
+        ("a", "null_in_required", 3, 40)]
+    assert records[-1]["rows"] == 5 and records[-1]["invalid_rows"] == 3
 
 
 def test_fail_fast_on_clean_data_builds_no_python_stage(spark, monkeypatch):

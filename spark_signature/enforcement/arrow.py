@@ -168,16 +168,18 @@ class ViolationLog:
         return [{"row": v.row, **{k: x for k, x in v.to_dict().items() if k != "row"}} for v in self.violations()]
 
     def rule_counts(self) -> list[RuleCount]:
-        """Per (column, rule): violation count and the first example (for fail-fast and counts-only)."""
+        """Per (column, rule): violation count and the example in the earliest row (for fail-fast and
+        counts-only): the same example whatever batches the rows came in."""
         parts = []
         for c in self.chunks:
+            i = int(np.argmin(c.rows))  # the first of the earliest row's violations in this chunk
             value = None
             if c.values is not None and len(c.values):
-                value = c.values[0].as_py()
-            first = Violation(c.column, c.paths[0].as_py(), c.rule, c.expected, c.found,
-                              None if value is None else str(value), int(c.rows[0]))
+                value = c.values[i].as_py()
+            first = Violation(c.column, c.paths[i].as_py(), c.rule, c.expected, c.found,
+                              None if value is None else str(value), int(c.rows[i]))
             parts.append(RuleCount(c.column, c.rule, len(c.rows), first))
-        return merge_rule_counts(parts)
+        return merge_rule_counts(parts, earliest=True)
 
 
 def _to_string(values: pa.Array) -> pa.Array:

@@ -454,18 +454,30 @@ def _summary_record(rc: RuleCount) -> dict[str, Any]:
             "row": rc.first.row, "rows": None, "invalid_rows": None}
 
 
-def _summarize_batches(plan: Plan, stop_at_first: bool):
+def _summarize_batches(plan: Plan, stop_at_first: bool, position: str | None = None):
+    """Per partition: rows, invalid rows, and per (column, rule) the count and the example at the earliest
+    input position. ``position`` names a column holding each row's position (``monotonically_increasing_id``
+    taken before the rows were filtered and shuffled); without it every row of the partition is here, in
+    order, and the position is computed the same way (partition id << 33, plus the row's index in it)."""
+
     def run(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        from pyspark import TaskContext
+
         checker = Checker(plan)
         rows = invalid = 0
         parts: list[RuleCount] = []
+        start = 0 if position else TaskContext.get().partitionId() << 33
         for batch in batches:
             log = checker.check(batch)
-            rows += batch.num_rows
+            before, rows = rows, rows + batch.num_rows
             if not log:
                 continue
             invalid += int(log.invalid_rows().sum())
-            parts = merge_rule_counts([*parts, *log.rule_counts()])
+            positions = batch.column(position).to_numpy() if position else None
+            placed = [replace(rc, first=replace(rc.first, row=int(positions[rc.first.row]) if positions is not None
+                                                else start + before + rc.first.row))
+                      for rc in log.rule_counts()]
+            parts = merge_rule_counts([*parts, *placed], earliest=True)
             if stop_at_first:
                 break
         out = [_summary_record(rc) for rc in parts]
@@ -687,11 +699,14 @@ def _split_auto(df: Any, plan: Plan, native: NativeCheck, keep: Sequence[str], c
 def _check_result(records: list[Any], rows: int, plan: Plan, native: NativeCheck, engine: str) -> CheckResult:
     arrow_rows = sum(r["rows"] for r in records if r["column"] is None)
     invalid = sum(r["invalid_rows"] for r in records if r["column"] is None)
-    parts = [RuleCount(r["column"], Rule(r["rule"]), r["count"],
-                       Violation.from_dict({**r.asDict(), "row": None})) for r in records if r["column"] is not None]
+    # Each example carries its input position: the earliest one is kept, and the rules are listed in the order
+    # of their examples' positions, whatever order the partitions' summaries arrive in.
+    parts = [RuleCount(r["column"], Rule(r["rule"]), r["count"], Violation.from_dict(r.asDict()))
+             for r in records if r["column"] is not None]
+    merged = sorted(merge_rule_counts(parts, earliest=True), key=lambda rc: rc.first.row)
     violations = [{"column": rc.column, "rule": rc.rule.value, "count": rc.count,
                    **{k: v for k, v in rc.first.to_dict().items() if k in ("path", "expected", "found", "value")}}
-                  for rc in merge_rule_counts(parts)]
+                  for rc in merged]
     return CheckResult(rows, invalid, violations, plan, engine=engine, arrow_rows=arrow_rows, _native=native)
 
 
@@ -717,8 +732,16 @@ def _check_auto(df: Any, plan: Plan, native: NativeCheck, *, stop_at_first: bool
     checked = replace(plan, columns=[c for c in plan.columns if c.name in tested] or plan.columns)
     needed = df.select(*[col(c.source) for c in checked.columns])
 
-    def kernels_over_flagged(source: Any) -> list[Any]:
-        return _map_in_arrow(source.where(native.suspect), _summarize_batches(checked, stop_at_first),
+    position = _unused_name(df.columns, "_spark_signature_position")
+
+    def kernels_over_flagged(source: Any, *, rebalance: bool) -> list[Any]:
+        # Each flagged row keeps its input position (taken before any shuffle), so the examples and their
+        # order do not depend on which task sees which row. The rebalance gathers the few flagged rows of many
+        # input partitions into few Python tasks (AQE sizes them): a Python task has a fixed cost.
+        flagged = source.where(native.suspect).select("*", F.monotonically_increasing_id().alias(position))
+        if rebalance:
+            flagged = flagged.hint("rebalance")
+        return _map_in_arrow(flagged, _summarize_batches(checked, stop_at_first, position),
                              _summary_spark_schema()).collect()
 
     if stop_at_first:
@@ -726,14 +749,14 @@ def _check_auto(df: Any, plan: Plan, native: NativeCheck, *, stop_at_first: bool
         # (no Python stage at all); the kernels then run, over the flagged rows only, when some are flagged.
         counted = needed.agg(F.count(F.lit(1)).alias("rows"),
                              F.count(F.when(native.suspect, True)).alias("flagged")).collect()[0]
-        records = kernels_over_flagged(needed) if counted["flagged"] else []
+        records = kernels_over_flagged(needed, rebalance=False) if counted["flagged"] else []
         return _check_result(records, int(counted["rows"]), plan, native, "auto")
     if not native.sites:  # nothing depends on the values: every row is valid, counting them is the whole check
         return _check_result([], int(needed.count()), plan, native, "auto")
     # The rows are counted as they come from the input, before the flag's filter: observing a projection that
     # carries the flag would build that projection for every row, where the filter needs only the flag.
     observation = Observation()
-    records = kernels_over_flagged(needed.observe(observation, F.count(F.lit(1)).alias("rows")))
+    records = kernels_over_flagged(needed.observe(observation, F.count(F.lit(1)).alias("rows")), rebalance=True)
     metrics = _observation_result(observation, df.sparkSession) or {}
     rows = int(metrics["rows"]) if metrics.get("rows") is not None else int(needed.count())
     return _check_result(records, rows, plan, native, "auto")
