@@ -5,9 +5,11 @@
 #   make test         the whole suite, slow tests included, on the default pair (what CI runs via .ci/run)
 #   make test-matrix  the Spark-facing tests on every other pair of constraints/ (oldest and newest Spark),
 #                     each in its own venv (.venv-<name>) built by this same setup (test-matrix-setup: the
-#                     venvs only); classic sessions, without the spark-submit job tests (marker `submit`),
-#                     which the default pair runs, with Spark Connect, in `make test`; a constraints
-#                     file's "# matrix-markers:" line narrows its pair (newest-delta: the Delta tests)
+#                     venvs only); classic sessions, without the spark-submit job tests (marker `submit`)
+#                     and the variants marked `exhaustive` (their representatives run), which the default
+#                     pair runs, with Spark Connect, in `make test`; property tests on MATRIX_EXAMPLES
+#                     examples; a constraints file's "# matrix-markers:" line narrows its pair
+#                     (newest-delta: the Delta tests)
 #   make demo         the pre-scoring pipeline on the iris data, every job through spark-submit (scripts/demo)
 #   make wheel        dist/spark_signature-<version>-py3-none-any.whl, and the same file as .zip for --py-files
 #   make lint         ruff
@@ -36,7 +38,9 @@ DEMO_ARGS ?=
 # The pairs test-matrix runs: constraints/<name>.txt each, besides the default. Each file's
 # "# matrix-markers:" line says which tests that pair runs (pytest -m); without one, MATRIX_MARKERS.
 MATRIX ?= oldest newest newest-delta
-MATRIX_MARKERS ?= spark and not submit
+MATRIX_MARKERS ?= spark and not submit and not exhaustive
+# Examples per Spark property test on the matrix pairs (the default pair explores; these show each line runs them)
+MATRIX_EXAMPLES ?= 4
 
 export VENV
 
@@ -92,7 +96,8 @@ test-matrix:
 		markers="$$(sed -n 's/^# matrix-markers: *//p' "constraints/$$name.txt")"; \
 		markers="$${markers:-$(MATRIX_MARKERS)}"; \
 		echo "=== test-matrix: $$name runs -m \"$$markers\""; \
-		SPARK_SIGNATURE_SESSION_KINDS=classic ".venv-$$name/bin/python" -m pytest -q -m "$$markers" $(PYTEST_ARGS) \
+		SPARK_SIGNATURE_SESSION_KINDS=classic SPARK_SIGNATURE_EXAMPLES=$(MATRIX_EXAMPLES) \
+			".venv-$$name/bin/python" -m pytest -q -m "$$markers" $(PYTEST_ARGS) \
 			|| exit $$?; \
 	done
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
@@ -40,6 +41,14 @@ from spark_signature import (
     SparkMLVector,
     TensorSpec,
 )
+
+
+def spark_examples(default: int) -> int:
+    """Examples per Spark property test: ``default``, or at most ``SPARK_SIGNATURE_EXAMPLES`` (make test-matrix
+    sets it: the other Spark lines run each property on a few examples, the default pair explores)."""
+    cap = os.environ.get("SPARK_SIGNATURE_EXAMPLES")
+    return min(default, int(cap)) if cap else default
+
 
 D = DataType
 _EXACT = decimal.Context(prec=200, rounding=decimal.ROUND_HALF_EVEN)

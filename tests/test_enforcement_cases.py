@@ -43,6 +43,9 @@ pytestmark = pytest.mark.spark_sessions("classic", "connect")
 L, D, S = DataType.long, DataType.double, DataType.string
 WIDE = decimal.Decimal("12345678901234567.123")  # 20 digits: the nearest double is 1.2345678901234568e16
 
+#: The cases the matrix pairs leave to the default pair: the thirteen left unmarked cover every node type
+#: and every rule (a representative each); these vary one of them.
+EXHAUSTIVE = pytest.mark.exhaustive
 CASES = [
     pytest.param(
         "a bigint, b string", [(1, "x"), (None, "y"), (3, None)],
@@ -51,7 +54,7 @@ CASES = [
     ),
     pytest.param(
         "a bigint", [(1,), (None,)], Schema([ColSpec(L, "a", required=False)]), "strict",
-        set(), id="optional-long-with-null-passes-strict",
+        set(), id="optional-long-with-null-passes-strict", marks=EXHAUSTIVE,
     ),
     pytest.param(
         "a bigint", [(1,), (None,)], Schema([ColSpec(L, "a", required=False)]), "mlflow",
@@ -59,7 +62,7 @@ CASES = [
     ),
     pytest.param(
         "a double", [(1.0,), (None,)], Schema([ColSpec(D, "a")]), "mlflow",
-        set(), id="mlflow-compat-double-null-passes-required",
+        set(), id="mlflow-compat-double-null-passes-required", marks=EXHAUSTIVE,
     ),
     pytest.param(
         "s struct<x: bigint, y: string>",
@@ -70,7 +73,7 @@ CASES = [
     pytest.param(
         "s struct<x: bigint>", [({"x": 1},), (None,)],
         Schema([ColSpec(Object([Property("x", L)]), "s", required=False)]), "strict",
-        set(), id="null-optional-struct-does-not-check-its-fields",
+        set(), id="null-optional-struct-does-not-check-its-fields", marks=EXHAUSTIVE,
     ),
     pytest.param(
         "arr array<bigint>", [([1, 2],), ([1, None, 3],), (None,), ([],)],
@@ -80,7 +83,7 @@ CASES = [
     pytest.param(
         "arr array<string>", [(["a", None],), (None,)],
         Schema([ColSpec(Array(S), "arr", required=False)]), "strict",
-        set(), id="optional-array-string-keeps-null-elements",
+        set(), id="optional-array-string-keeps-null-elements", marks=EXHAUSTIVE,
     ),
     pytest.param(
         "m map<string, double>", [({"k": 1.0},), ({"k": None, "j": 2.0},)],
@@ -110,7 +113,7 @@ CASES = [
     pytest.param(
         "t array<array<float>>", [([[1.0], [2.0, 3.0]],)],
         Schema([TensorSpec(np.dtype("float32"), (-1, 2, -1), "t")]), "strict",
-        set(), id="tensor-variable-dim",
+        set(), id="tensor-variable-dim", marks=EXHAUSTIVE,
     ),
     pytest.param(  # Spark has no uint8: any integer elements, each value range-checked at its path
         "images array<array<array<int>>>",
@@ -123,21 +126,21 @@ CASES = [
     pytest.param(
         "images array<array<array<tinyint>>>", [([[[0], [127]]],), ([[[-1], [5]]],)],
         Schema([TensorSpec(np.dtype("uint8"), (-1, 1, 2, 1), "images")]), "strict",
-        {(1, "images[0][0][0]", "unsafe_cast")}, id="tensor-uint8-from-tinyint-only-negatives",
+        {(1, "images[0][0][0]", "unsafe_cast")}, id="tensor-uint8-from-tinyint-only-negatives", marks=EXHAUSTIVE,
     ),
     pytest.param(
         "t array<bigint>", [([-128, 127],), ([128, -129],), ([0, None],)],
         Schema([TensorSpec(np.dtype("int8"), (-1, 2), "t")]), "strict",
         {(1, "t[0]", "unsafe_cast"), (1, "t[1]", "unsafe_cast"), (2, "t[1]", "null_in_required")},
-        id="tensor-int8-from-bigint-range-checked",
+        id="tensor-int8-from-bigint-range-checked", marks=EXHAUSTIVE,
     ),
     pytest.param(
         "t array<tinyint>", [([-128, 127],)], Schema([TensorSpec(np.dtype("int16"), (-1, 2), "t")]), "strict",
-        set(), id="tensor-int16-from-tinyint-widens",
+        set(), id="tensor-int16-from-tinyint-widens", marks=EXHAUSTIVE,
     ),
     pytest.param(
         "t bigint", [(0,), (-1,), (9223372036854775807,)], Schema([TensorSpec(np.dtype("uint64"), (-1,), "t")]),
-        "strict", {(1, "t", "unsafe_cast")}, id="tensor-uint64-scalar-from-bigint",
+        "strict", {(1, "t", "unsafe_cast")}, id="tensor-uint64-scalar-from-bigint", marks=EXHAUSTIVE,
     ),
     pytest.param(
         "a string, b bigint", [("x", 1), ("y", None)], Schema([ColSpec(S), ColSpec(L)]), "strict",
@@ -148,29 +151,29 @@ CASES = [
     ),
     pytest.param(
         "arr array<bigint>", [([1, 2],), ([1, None],)], Schema([ColSpec(Array(L), "arr", required=False)]), "mlflow",
-        {(1, "arr[1]", "null_in_integer")}, id="mlflow-compat-null-long-element-refused",
+        {(1, "arr[1]", "null_in_integer")}, id="mlflow-compat-null-long-element-refused", marks=EXHAUSTIVE,
     ),
     pytest.param(
         "arr array<double>", [([1.0, None],)], Schema([ColSpec(Array(D), "arr")]), "mlflow",
-        set(), id="mlflow-compat-null-double-element-passes",
+        set(), id="mlflow-compat-null-double-element-passes", marks=EXHAUSTIVE,
     ),
     pytest.param(
         "m map<string, double>", [({"k": 1.0},), ({"k": None},)], Schema([ColSpec(Map(D), "m")]), "mlflow",
-        {(1, "m['k']", "null_in_required")}, id="mlflow-compat-null-map-value-in-required-map",
+        {(1, "m['k']", "null_in_required")}, id="mlflow-compat-null-map-value-in-required-map", marks=EXHAUSTIVE,
     ),
     pytest.param(
         "s struct<x: bigint>", [({"x": 1},), ({"x": None},)],
         Schema([ColSpec(Object([Property("x", L)]), "s")]), "mlflow",
-        {(1, "s.x", "null_in_required")}, id="mlflow-compat-null-required-property",
+        {(1, "s.x", "null_in_required")}, id="mlflow-compat-null-required-property", marks=EXHAUSTIVE,
     ),
     pytest.param(
         "a string, b double", [("x", 1.0), (None, None)], Schema([ColSpec(S, "a"), ColSpec(D, "b")]), "mlflow",
-        set(), id="mlflow-compat-scalar-nulls-pass",
+        set(), id="mlflow-compat-scalar-nulls-pass", marks=EXHAUSTIVE,
     ),
     pytest.param(
         "x int, y smallint, z tinyint, f float", [(1, 2, 3, 1.5), (None, 2, 3, None), (2**31 - 1, -(2**15), -128, 0.1)],
         Schema([ColSpec(L, "x"), ColSpec(D, "y"), ColSpec(L, "z"), ColSpec(D, "f", required=False)]), "strict",
-        {(1, "x", "null_in_required")}, id="widening-sources",
+        {(1, "x", "null_in_required")}, id="widening-sources", marks=EXHAUSTIVE,
     ),
     pytest.param(
         "x decimal(38,3)", [(WIDE,), (decimal.Decimal("1.500"),), (None,), (decimal.Decimal("-4810197277465.976"),)],
@@ -182,7 +185,7 @@ CASES = [
         "x decimal(38,3)", [(WIDE,), (decimal.Decimal("1.500"),), (None,)],
         Schema([ColSpec(D, "x", required=False)]), "mlflow",
         set(), id="mlflow-compat-wide-decimal-rounded-like-mlflow",
-        marks=pytest.mark.filterwarnings("ignore::spark_signature.errors.PlanWarning"),
+        marks=[EXHAUSTIVE, pytest.mark.filterwarnings("ignore::spark_signature.errors.PlanWarning")],
     ),
     pytest.param(
         "m map<string, array<int>>", [({"a'b": [1, None]},), ({"k": None},)],
@@ -194,6 +197,7 @@ CASES = [
         "t array<double>", [([1.0, 2.0],), ([1.0],), (None,)],
         Schema([TensorSpec(np.dtype("float64"), (-1, 2), "t")]), "mlflow",
         {(1, "t", "shape_mismatch"), (2, "t", "null_in_required")}, id="mlflow-compat-tensor-null-and-shape",
+        marks=EXHAUSTIVE,
     ),
 ]
 

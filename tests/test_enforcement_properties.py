@@ -14,11 +14,9 @@ both compat modes.
 
 from __future__ import annotations
 
-import os
-
 import pytest
 from _engines import assert_case
-from _strategies import Case, apply, cases, defect_targets, with_sentinel
+from _strategies import Case, apply, cases, defect_targets, spark_examples, with_sentinel
 from hypothesis import HealthCheck, Phase, event, given, note, settings
 from hypothesis import strategies as st
 
@@ -26,7 +24,7 @@ from spark_signature import Array, ColSpec, DataType, Schema
 from spark_signature.enforcement.spark import ENGINES, enforce
 
 # Each example runs several Spark jobs: no "explain" phase (it reruns failing examples many times).
-SETTINGS = settings(max_examples=int(os.environ.get("SPARK_SIGNATURE_EXAMPLES", "20")), deadline=None,
+SETTINGS = settings(max_examples=spark_examples(20), deadline=None,
                     phases=[Phase.explicit, Phase.reuse, Phase.generate, Phase.shrink],
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 
@@ -51,6 +49,7 @@ def test_engines_report_exactly_what_the_data_holds(spark, case, engine):
         len(case.rows), len(case.rows) - len(bad_rows), len(bad_rows))
 
 
+@pytest.mark.exhaustive  # the property above plants defects too; this one places exactly one, at every depth
 @SETTINGS
 @given(case=cases(max_rows=4, min_rows=1), data=st.data(), engine=st.sampled_from(ENGINES))
 def test_one_defect_fails_exactly_that_row(spark, case, data, engine):

@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from _strategies import spark_examples
 from chispa.rows_comparer import assert_basic_rows_equality
 from chispa.schema_comparer import assert_schema_equality
 from hypothesis import HealthCheck, Phase, find, given, settings
@@ -502,7 +503,7 @@ def assert_flag_covers_the_quarantine(df, schema, compat, quarantined: set) -> N
         assert {i for i, s in flagged.items() if s} == quarantined
 
 
-PROPERTY = settings(max_examples=10, deadline=None, suppress_health_check=list(HealthCheck))
+PROPERTY = settings(max_examples=spark_examples(10), deadline=None, suppress_health_check=list(HealthCheck))
 PER_KIND = settings(max_examples=4, deadline=None, suppress_health_check=list(HealthCheck))
 
 
@@ -529,6 +530,7 @@ def test_random_signatures_same_outputs_in_both_engines(spark, gen, rnd, plant):
     _run_one(spark, gen, planted)
 
 
+@pytest.mark.exhaustive  # the matrix runs the random signatures above, which draw every node type
 @pytest.mark.parametrize("kind", ["scalar", "any", "array", "map", "object", "tensor", "vector"])
 @PER_KIND
 @given(data=st.data())
@@ -639,7 +641,8 @@ def test_check_reads_only_the_columns_the_flag_tests(spark, monkeypatch):
     assert [(v["column"], v["rule"], v["count"]) for v in auto.violations] == [("a", "null_in_required", 2)]
 
 
-def test_check_examples_are_the_earliest_rows_whatever_the_partitioning(spark):
+@pytest.mark.parametrize("adaptive", ["true", "false"])  # without adaptive execution auto does not rebalance
+def test_check_examples_are_the_earliest_rows_whatever_the_partitioning(spark, adaptive):
     from spark_signature.errors import PlanWarning
 
     # 8 input partitions; auto gathers the flagged rows with a shuffle before the kernels. Each (column, rule)
@@ -649,8 +652,13 @@ def test_check_examples_are_the_earliest_rows_whatever_the_partitioning(spark):
         "CAST(CASE WHEN id IN (20, 300, 350) THEN 1234567890123456.789 + id ELSE id END AS DECIMAL(38, 3)) AS d",
         "CASE WHEN id IN (55, 200, 390) THEN NULL ELSE id * 1.5 END AS a")
     schema = Schema([ColSpec(D.double, "d"), ColSpec(D.double, "a")])
-    with pytest.warns(PlanWarning, match="more than 15 significant digits"):
-        auto, arrow = (enforce(df, schema, mode="check", engine=e) for e in ("auto", "arrow"))
+    before = spark.conf.get("spark.sql.adaptive.enabled")
+    spark.conf.set("spark.sql.adaptive.enabled", adaptive)
+    try:
+        with pytest.warns(PlanWarning, match="more than 15 significant digits"):
+            auto, arrow = (enforce(df, schema, mode="check", engine=e) for e in ("auto", "arrow"))
+    finally:
+        spark.conf.set("spark.sql.adaptive.enabled", before)
     assert auto.violations == arrow.violations
     assert [(v["column"], v["count"], v["value"]) for v in auto.violations] == [
         ("d", 3, "1234567890123476.789"), ("a", 3, None)]

@@ -168,6 +168,7 @@ def test_split_writes_both_tables_once_and_a_rerun_adds_nothing(spark, iris, tmp
 
 
 @pytest.mark.slow
+@pytest.mark.exhaustive
 def test_the_same_run_id_over_other_rows_is_refused(spark, iris, tmp_path):
     _rows, table, signature = iris
     first = validate_table(spark, _options(tmp_path, table, signature, run_id="nightly-1", max_bad_rows=5))
@@ -222,6 +223,7 @@ def test_parquet_and_catalog_tables(spark, iris, tmp_path):
 
 
 @pytest.mark.slow
+@pytest.mark.exhaustive
 def test_check_and_fail_fast(spark, iris, tmp_path):
     _rows, table, signature = iris
     check = validate_table(spark, StepOptions(input=str(table), signature=str(signature), mode="check"))
@@ -238,6 +240,7 @@ def test_check_and_fail_fast(spark, iris, tmp_path):
 
 
 @pytest.mark.slow
+@pytest.mark.exhaustive
 def test_the_persisted_split_is_checked_once_for_both_writes(spark, iris, tmp_path):
     """The Arrow kernels see each row once: the MapInArrow node of the persisted plan received each row it
     checks once from Python (its ``pythonNumRowsReceived`` metric), though two tables were written from it.
@@ -427,6 +430,7 @@ def test_empty_table_exit_0_and_both_tables_created_with_their_schema(spark, cap
 
 
 @pytest.mark.slow
+@pytest.mark.exhaustive
 def test_one_row_per_partition_in_100_partitions(spark, tmp_path):
     rows = corrupt(iris_rows(100), {99: {1: None}})
     write_delta(spark, rows, tmp_path / "wide", files=100)
@@ -445,6 +449,7 @@ def test_one_row_per_partition_in_100_partitions(spark, tmp_path):
 
 
 @pytest.mark.slow
+@pytest.mark.exhaustive
 def test_a_column_null_only_in_the_last_partition(spark, tmp_path):
     rows = iris_rows(60)
     rows[-1] = (*rows[-1][:2], None, *rows[-1][3:])
@@ -517,6 +522,7 @@ def test_stream_schema_mismatch_does_not_start(spark, tmp_path):
 
 
 @pytest.mark.slow
+@pytest.mark.exhaustive
 def test_score_table_over_the_threshold_scores_nothing(spark, iris_model, tmp_path):
     from spark_signature.pipeline import score_table
 
@@ -564,6 +570,7 @@ def _assert_self_contained(html: str) -> None:
     assert found is None, f"the page references something outside itself: {inline[found.start() - 80:found.end() + 80]}"
 
 
+@pytest.mark.exhaustive
 def test_report_html_of_a_run_with_violations(spark, tmp_path, capsys):
     """--report-html writes the notebook's view of the job's report: columns, counts, the bad rows,
     everything from the data escaped, nothing fetched from elsewhere."""
@@ -595,6 +602,7 @@ def test_report_html_of_a_run_with_violations(spark, tmp_path, capsys):
 
 
 @pytest.mark.slow
+@pytest.mark.exhaustive
 def test_report_html_renders_every_status(spark, tmp_path, capsys):
     """ok, schema_mismatch and error pages render too (an error report has no counts and no schema)."""
     from spark_signature import ColSpec, DataType, ModelSignature, Schema
@@ -635,6 +643,7 @@ def _key_tree(value):
     return "leaf"
 
 
+@pytest.mark.exhaustive
 def test_a_notebook_report_has_the_job_reports_keys_at_every_level(spark, tmp_path):
     from spark_signature import notebook
 

@@ -106,6 +106,7 @@ def test_drawn_bars_have_the_lengths_of_the_counts(tmp_path):
 
 
 @pytest.mark.delta  # the job reads a Delta table
+@pytest.mark.exhaustive  # rendering does not depend on the Spark line; the job's Delta run is test_pipeline's
 def test_a_job_written_page_renders(spark, tmp_path, capsys):
     """validate_table --report-html: Chromium draws the job's page; its text holds the columns, the counts
     and a quarantined row's hostile value as text, and no script element was built."""

@@ -449,6 +449,7 @@ def test_job_table_fit(spark, tmp_path, capsys):
 
 
 @pytest.mark.slow
+@pytest.mark.submit
 @pytest.mark.delta
 def test_job_under_spark_submit(spark, tmp_path):
     table = str(tmp_path / "features")

@@ -719,6 +719,10 @@ def _check(df: Any, plan: Plan, native: NativeCheck, *, stop_at_first: bool) -> 
     return _check_result(records, rows, plan, native, "arrow")
 
 
+def _adaptive(spark: Any) -> bool:
+    return str(spark.conf.get("spark.sql.adaptive.enabled", "true")).strip().lower() == "true"
+
+
 def _check_auto(df: Any, plan: Plan, native: NativeCheck, *, stop_at_first: bool) -> CheckResult:
     """``engine="auto"``: rows counted natively in the same job (check) or a native job first (fail_fast);
     only flagged rows reach the kernels."""
@@ -737,9 +741,10 @@ def _check_auto(df: Any, plan: Plan, native: NativeCheck, *, stop_at_first: bool
     def kernels_over_flagged(source: Any, *, rebalance: bool) -> list[Any]:
         # Each flagged row keeps its input position (taken before any shuffle), so the examples and their
         # order do not depend on which task sees which row. The rebalance gathers the few flagged rows of many
-        # input partitions into few Python tasks (AQE sizes them): a Python task has a fixed cost.
+        # input partitions into few Python tasks, each with a fixed cost; only adaptive execution sizes those
+        # partitions (without it a rebalance makes spark.sql.shuffle.partitions tasks, mostly empty).
         flagged = source.where(native.suspect).select("*", F.monotonically_increasing_id().alias(position))
-        if rebalance:
+        if rebalance and _adaptive(df.sparkSession):
             flagged = flagged.hint("rebalance")
         return _map_in_arrow(flagged, _summarize_batches(checked, stop_at_first, position),
                              _summary_spark_schema()).collect()
