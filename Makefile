@@ -87,8 +87,9 @@ test-matrix-setup:
 	done
 
 # One venv per pair, each built by `make setup`; pytest's exit code 5 (no test selected) is a failure here.
+# Every pair runs even when one fails (each failure is worth seeing); the target fails if any did.
 test-matrix:
-	@for name in $(MATRIX); do \
+	@failed=""; for name in $(MATRIX); do \
 		echo "=== test-matrix: $$name (constraints/$$name.txt, .venv-$$name)"; \
 		$(MAKE) --no-print-directory setup VENV=".venv-$$name" CONSTRAINTS="constraints/$$name.txt"; \
 		".venv-$$name/bin/python" -m pip list --disable-pip-version-check 2>/dev/null \
@@ -98,8 +99,9 @@ test-matrix:
 		echo "=== test-matrix: $$name runs -m \"$$markers\""; \
 		SPARK_SIGNATURE_SESSION_KINDS=classic SPARK_SIGNATURE_EXAMPLES=$(MATRIX_EXAMPLES) \
 			".venv-$$name/bin/python" -m pytest -q -m "$$markers" $(PYTEST_ARGS) \
-			|| exit $$?; \
-	done
+			|| failed="$$failed $$name"; \
+	done; \
+	if [ -n "$$failed" ]; then echo "=== test-matrix: failed on:$$failed" >&2; exit 1; fi
 
 report-png: setup setup-browser
 	UPDATE_REPORT_PNG=1 "$(PY)" -m pytest -q tests/test_report_browser.py -k screenshot

@@ -608,19 +608,23 @@ def test_enforce_on_a_wide_table_costs_a_few_driver_round_trips_per_column(spark
     """The flag, the per-rule metrics and the valid output's columns are parsed from SQL text: enforce() on a
     wide feature table makes a few driver -> JVM round trips per column (built from Column objects it made
     ~170 per column on pyspark 4.0: ~8 s at 200 columns before a row was read)."""
-    from py4j import clientserver
+    from py4j import clientserver, protocol
     from pyspark.sql import functions as F
 
     cols = 150
     df = spark.range(4).select(*[F.when(F.col("id") > i % 3, F.col("id") * 1.0).alias(f"d{i}") for i in range(cols)])
     schema = Schema([ColSpec(D.double, f"d{i}") for i in range(cols)])
-    calls = []
+    commands = []
     original = clientserver.ClientServerConnection.send_command
     monkeypatch.setattr(clientserver.ClientServerConnection, "send_command",
-                        lambda self, command: calls.append(1) or original(self, command))
+                        lambda self, command: commands.append(command) or original(self, command))
     result = enforce(df, schema)
     valid, quarantine = result.valid, result.quarantine
-    assert len(calls) < 20 * cols, f"{len(calls)} round trips for {cols} columns"
+    # Not counted: py4j's releases of JVM objects the Python side dropped, sent whenever the garbage collector
+    # gets to them (their number varies from run to run).
+    release = protocol.MEMORY_COMMAND_NAME + protocol.MEMORY_DEL_SUBCOMMAND_NAME
+    calls = [c for c in commands if not c.startswith(release)]
+    assert len(calls) < 20 * cols, f"{len(calls)} round trips for {cols} columns ({len(commands)} with releases)"
     monkeypatch.undo()
     assert (valid.count(), quarantine.count()) == (1, 3)  # only id 3 is above every i % 3
 
