@@ -37,6 +37,8 @@ REPO = Path(__file__).resolve().parents[1]
 BAD = {3: {1: None}, 40: {3: None, 4: None}, 77: {2: None}}
 
 pytestmark = pytest.mark.delta  # every step reads or writes Delta tables
+# `exhaustive` below: job semantics that do not depend on the Spark line (run ids, partition layouts, reports,
+# thresholds); the matrix pairs run the unmarked ones, which cover every Delta behaviour the jobs rely on.
 
 def load_job(name: str) -> ModuleType:
     spec = importlib.util.spec_from_file_location(f"spark_signature_job_{name}", REPO / "jobs" / f"{name}.py")
