@@ -29,9 +29,6 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 FAULTS_DIR = Path(__file__).resolve().parent / "cluster_faults"
 JOB_CONF = REPO / "conf" / "job-example.conf"
-#: The test JVMs' JIT: C1 only. Tests are short queries and short jobs; C2 would spend the machine's two cores
-#: compiling code that then runs for milliseconds. It changes how code is compiled, never a result.
-JIT_OPTIONS = "-XX:TieredStopAtLevel=1"
 
 
 def _free_port() -> int:
@@ -102,9 +99,7 @@ class Cluster:
                "--properties-file", str(JOB_CONF), "--jars", ",".join(str(j) for j in self.jars),
                "--py-files", str(self.package)]
         # tiny test tables: Delta's state reconstruction in 2 partitions instead of 50; no web UI
-        settings = {"spark.databricks.delta.snapshotPartitions": "2", "spark.ui.enabled": "false",
-                    "spark.driver.extraJavaOptions": JIT_OPTIONS, "spark.executor.extraJavaOptions": JIT_OPTIONS,
-                    **(conf or {})}
+        settings = {"spark.databricks.delta.snapshotPartitions": "2", "spark.ui.enabled": "false", **(conf or {})}
         for key, value in settings.items():
             cmd += ["--conf", f"{key}={value}"]
         return [*cmd, str(REPO / "jobs" / job), *args]
@@ -175,7 +170,6 @@ def start_cluster(root: Path, workers: int = 2, cores: int = 1, memory: str = "1
     home = spark_home()
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYSPARK_GATEWAY")}
     env.update({"SPARK_HOME": str(home), "SPARK_LOCAL_IP": "127.0.0.1", "SPARK_DAEMON_MEMORY": "256m",
-                "SPARK_DAEMON_JAVA_OPTS": JIT_OPTIONS,
                 "SPARK_LOG_DIR": str(root / "logs"), "SPARK_WORKER_DIR": str(root / "work")})
     cluster = Cluster(f"spark://127.0.0.1:{port}", root, python, package, resolve_delta_jars(), webui)
     spark_class = str(home / "bin" / "spark-class")

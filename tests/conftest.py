@@ -24,7 +24,6 @@ from typing import TYPE_CHECKING, Any
 
 import _spark_jobs
 import pytest
-from _cluster import JIT_OPTIONS
 
 from spark_signature import compat
 from spark_signature.session import delta_installed, get_spark
@@ -52,9 +51,6 @@ TEST_CONF: dict[str, str] = {
     "spark.databricks.delta.snapshotPartitions": "2",
     # No Hive metastore; managed tables (if any) must not land in the working directory.
     "spark.sql.catalogImplementation": "in-memory",
-    # Tests run thousands of short queries: the JIT's top tier (C2) would spend the two cores compiling code
-    # that runs for milliseconds. C1 alone changes no result, only how hot code is compiled (JIT_OPTIONS).
-    "spark.driver.extraJavaOptions": JIT_OPTIONS,
 }
 
 
