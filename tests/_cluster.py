@@ -26,6 +26,8 @@ import venv
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from _jvm import SHORT_LIVED_JVM_OPTIONS
+
 REPO = Path(__file__).resolve().parents[1]
 FAULTS_DIR = Path(__file__).resolve().parent / "cluster_faults"
 JOB_CONF = REPO / "conf" / "job-example.conf"
@@ -98,8 +100,11 @@ class Cluster:
         cmd = [str(spark_home() / "bin" / "spark-submit"), "--master", self.master_url,
                "--properties-file", str(JOB_CONF), "--jars", ",".join(str(j) for j in self.jars),
                "--py-files", str(self.package)]
-        # tiny test tables: Delta's state reconstruction in 2 partitions instead of 50; no web UI
-        settings = {"spark.databricks.delta.snapshotPartitions": "2", "spark.ui.enabled": "false", **(conf or {})}
+        # tiny test tables: Delta's state reconstruction in 2 partitions instead of 50; no web UI; short-lived
+        # JVMs (tests/_jvm.py)
+        settings = {"spark.databricks.delta.snapshotPartitions": "2", "spark.ui.enabled": "false",
+                    "spark.driver.extraJavaOptions": SHORT_LIVED_JVM_OPTIONS,
+                    "spark.executor.extraJavaOptions": SHORT_LIVED_JVM_OPTIONS, **(conf or {})}
         for key, value in settings.items():
             cmd += ["--conf", f"{key}={value}"]
         return [*cmd, str(REPO / "jobs" / job), *args]
@@ -170,6 +175,7 @@ def start_cluster(root: Path, workers: int = 2, cores: int = 1, memory: str = "1
     home = spark_home()
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYSPARK_GATEWAY")}
     env.update({"SPARK_HOME": str(home), "SPARK_LOCAL_IP": "127.0.0.1", "SPARK_DAEMON_MEMORY": "256m",
+                "SPARK_DAEMON_JAVA_OPTS": SHORT_LIVED_JVM_OPTIONS,
                 "SPARK_LOG_DIR": str(root / "logs"), "SPARK_WORKER_DIR": str(root / "work")})
     cluster = Cluster(f"spark://127.0.0.1:{port}", root, python, package, resolve_delta_jars(), webui)
     spark_class = str(home / "bin" / "spark-class")

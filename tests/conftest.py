@@ -209,9 +209,17 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     running.stop()
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Mark every test that asks for a Spark session fixture, directly or through another fixture; skip
-    the ``delta`` ones where delta-spark is not installed."""
+    the ``delta`` ones where delta-spark is not installed. In ``spark_sessions`` modules, Spark Connect runs
+    the representatives only: a variant marked ``exhaustive`` runs on the classic session (for CI time; the
+    Connect client adds no engine of its own, its queries run the same plans on the server)."""
+    connect_variants = [item for item in items if item.get_closest_marker("exhaustive") is not None
+                        and getattr(getattr(item, "callspec", None), "params", {}).get("spark") == "connect"]
+    if connect_variants:
+        config.hook.pytest_deselected(items=connect_variants)
+        dropped = set(map(id, connect_variants))
+        items[:] = [item for item in items if id(item) not in dropped]
     sessions = {"spark", "classic_spark", "connect_server", "connect_client"}
     for item in items:
         fixtures = getattr(item, "fixturenames", ())

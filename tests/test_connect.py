@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from _jvm import short_lived_jvm_env
 
 from spark_signature import ColSpec, ConfigError, DataType, Schema, enforce, get_spark, infer_signature
 
@@ -112,7 +113,7 @@ def test_get_spark_remote_and_spark_remote_give_a_working_connect_session_in_a_f
         print(json.dumps({{"kind": type(spark).__module__, "counts": counts.as_dict(),
                           "inferred": full.to_dict()}}))
     """)
-    env = {k: v for k, v in os.environ.items() if k not in (MODE, "SPARK_REMOTE")}
+    env = short_lived_jvm_env({k: v for k, v in os.environ.items() if k not in (MODE, "SPARK_REMOTE")})
     variants = ((connect_server.url, {}), ("-", {"SPARK_REMOTE": connect_server.url}),
                 ("local[1]", {}))  # the last: pyspark's Connect server inside that process
     for arg, extra in variants:

@@ -12,6 +12,7 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
+from _jvm import short_lived_jvm_env
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -31,7 +32,7 @@ def _load_demo() -> ModuleType:
 def test_demo_runs_the_pipeline_under_spark_submit(spark, tmp_path: Path) -> None:
     demo = _load_demo()
     out_dir = tmp_path / "demo"
-    env = {**os.environ, "VENV": sys.prefix}  # the venv running the tests, wherever it lives
+    env = short_lived_jvm_env({**os.environ, "VENV": sys.prefix})  # the venv running the tests, wherever it lives
     env.pop("PYSPARK_GATEWAY_PORT", None)
     env.pop("MLFLOW_TRACKING_URI", None)
     run = subprocess.run([str(REPO / "scripts" / "demo"), str(out_dir)], cwd=tmp_path, env=env,

@@ -217,9 +217,10 @@ def test_both_engines(spark, ddl, rows, schema, compat, expected):
     """Every engine (split, check, fail_fast, local; the Spark ones with each ``engine=``: the native fast
     path and the Arrow kernels) reports exactly the expected violations and the counts per (column, rule)
     that the expected set implies, and the two Spark engines split into the same valid and quarantine
-    rows (converted values, kept columns and schemas included). A Spark Connect session runs each case
-    through the default engine (``auto``, whose suspect rows go through the same kernels) only, for CI
-    time; the engine-parametrized tests below run ``engine="arrow"`` under Connect too."""
+    rows (converted values, kept columns and schemas included). A Spark Connect session runs the
+    representative cases (those not marked ``exhaustive``) through the default engine (``auto``, whose
+    suspect rows go through the same kernels) only, for CI time; the engine-parametrized tests below run
+    ``engine="arrow"`` under Connect too."""
     engines = ("auto",) if is_connect(spark) else ENGINES
     outs = [assert_case(spark, ddl, rows, schema, compat, expected, spark_engine=e) for e in engines]
     if len(outs) == 2:

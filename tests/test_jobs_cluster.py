@@ -220,7 +220,7 @@ def test_stream_killed_between_two_commits_restarts_without_duplicates_or_gaps(s
 def test_infer_signature_sees_a_null_only_in_the_last_partition(spark, cluster, tmp_path):
     rows = iris_rows(100)
     rows[-1] = (*rows[-1][:4], None, rows[-1][5])  # petal width null in the last row only
-    write_delta(spark, rows, tmp_path / "train", files=100)
+    write_delta(spark, rows, tmp_path / "train", files=20)  # 20 tasks, on both executors; the null in the last
     out = cluster.submit(
         "infer_signature.py", "--input", str(tmp_path / "train"), "--columns", ",".join(IRIS_FEATURES),
         "--output", str(tmp_path / "signature.json"), "--profile", str(tmp_path / "profile.json"),

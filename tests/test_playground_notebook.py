@@ -10,6 +10,7 @@ import os
 from pathlib import Path
 
 import pytest
+from _jvm import short_lived_jvm_env
 
 REPO = Path(__file__).resolve().parents[1]
 NOTEBOOK = REPO / "notebooks" / "signature_playground.ipynb"
@@ -26,6 +27,7 @@ def test_playground_executes(tmp_path):
     env_backup = dict(os.environ)
     os.environ.pop("PYSPARK_GATEWAY_PORT", None)  # the kernel must start its own JVM, not join ours
     os.environ["MLFLOW_DISABLE_TELEMETRY"] = "true"
+    os.environ.update(short_lived_jvm_env())  # the kernel's Spark is a short-lived JVM (tests/_jvm.py)
     try:
         client = nbclient.NotebookClient(nb, timeout=600, kernel_name="python3",
                                          resources={"metadata": {"path": str(tmp_path)}})

@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 import pytest
+from _jvm import short_lived_jvm_env
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
@@ -456,7 +457,7 @@ def test_job_under_spark_submit(spark, tmp_path):
     spark.createDataFrame([(1, "a")], "n int, s string").write.format("delta").save(table)
     new = signature_file(tmp_path, "req", ModelSignature(inputs=Schema([ColSpec(D.long, "n"),
                                                                        ColSpec(D.string, "m")])))
-    env = {**os.environ, "VENV": sys.prefix}
+    env = short_lived_jvm_env({**os.environ, "VENV": sys.prefix})
     env.pop("PYSPARK_GATEWAY_PORT", None)
     out = subprocess.run([str(REPO / "scripts" / "spark-submit"), str(REPO / "jobs" / "check_compat.py"),
                           "--old", str(signature_file(tmp_path, "old", OLD)), "--new", str(new), "--table", table],
