@@ -59,7 +59,7 @@ $(STAMP): | $(PY)
 	@test -f "$(CONSTRAINTS)" || { echo "no constraints file $(CONSTRAINTS)" >&2; exit 2; }
 	@test -n "$(EXTRAS)" || { echo "$(CONSTRAINTS) has no '# extras:' line" >&2; exit 2; }
 	rm -f "$(VENV)"/.stamp-install-* "$(VENV)"/.stamp-pyproject-*
-	"$(PY)" -m pip install --disable-pip-version-check -q -e '.[$(EXTRAS)]' -c "$(CONSTRAINTS)"
+	"$(PY)" -m pip install --disable-pip-version-check -q --no-compile -e '.[$(EXTRAS)]' -c "$(CONSTRAINTS)"
 	touch "$@"
 
 setup: $(STAMP)

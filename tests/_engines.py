@@ -22,6 +22,7 @@ from typing import Any
 
 import pandas as pd
 import pyarrow as pa
+import pytest
 
 from spark_signature import Schema, SchemaEnforcementError
 from spark_signature.enforcement.local import find_violations
@@ -32,6 +33,15 @@ Key = tuple[int, str, str]  # (row, path, rule)
 Detail = tuple[str, str, str | None]  # (expected, found, value)
 ROW_ID = "_rid"
 ENGINES = ("split", "check", "fail_fast", "local")
+
+
+def each_with_each_engine(values: Sequence[str], engines: Sequence[str]) -> list[Any]:
+    """``(value, engine)`` parameters for every combination, ids ``value-engine``. Half of them, alternating,
+    are marked ``exhaustive``: the matrix pairs (make test-matrix) still run every value and every engine, the
+    default pair runs every combination."""
+    return [pytest.param(value, engine, id=f"{value}-{engine}",
+                         marks=[pytest.mark.exhaustive] if (i + j) % 2 else [])
+            for i, value in enumerate(values) for j, engine in enumerate(engines)]
 
 
 # ---- inputs ------------------------------------------------------------------------------------------

@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from _engines import each_with_each_engine
 from _strategies import spark_examples
 from chispa.rows_comparer import assert_basic_rows_equality
 from chispa.schema_comparer import assert_schema_equality
@@ -719,9 +720,8 @@ def test_persisted_result_runs_the_kernels_once(spark, monkeypatch, tmp_path, ke
     assert not result._counter.suspects.is_cached
 
 
-@pytest.mark.parametrize("engine", ENGINES)
-@pytest.mark.parametrize("first", ["show", "take", "limit", "valid_write", "quarantine_write", "tagged_write",
-                                   "none"])
+@pytest.mark.parametrize(("first", "engine"), each_with_each_engine(
+    ["show", "take", "limit", "valid_write", "quarantine_write", "tagged_write", "none"], ENGINES))
 def test_counts_exact_whatever_the_first_action(spark, tmp_path, engine, first):
     df = _bad_frame(spark, n=3000, every=31)  # 4 partitions, bad rows in each
     bad = df.where("a IS NULL").count()

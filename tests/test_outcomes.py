@@ -7,6 +7,7 @@ The expected counts are computed here from the generator's own formula, never fr
 from __future__ import annotations
 
 import pytest
+from _engines import each_with_each_engine
 
 from spark_signature import ColSpec, DataType, Schema, enforce
 from spark_signature.errors import CountMismatchError
@@ -52,20 +53,22 @@ def _first_write_quarantine(result, tmp_path):
     result.quarantine.write.parquet(str(tmp_path / "quarantine"))
 
 
-@pytest.mark.parametrize("engine", ["auto", "arrow"])
-@pytest.mark.parametrize("first", [_first_show, _first_take, _first_limit], ids=["show", "take", "limit"])
+PARTIAL = {"show": _first_show, "take": _first_take, "limit": _first_limit}
+WRITES = {"valid": _first_write_valid, "quarantine": _first_write_quarantine}
+
+
+@pytest.mark.parametrize(("first", "engine"), each_with_each_engine(list(PARTIAL), ["auto", "arrow"]))
 def test_counts_exact_after_a_partial_first_action(frame, first, capsys, engine):
     result = enforce(frame, SCHEMA, keep_columns=["id"], engine=engine)
-    first(result)
+    PARTIAL[first](result)
     assert result.counts == _expected()
     assert result.counts_source == "counting_pass"  # the partial action's observation was not trusted
 
 
-@pytest.mark.parametrize("engine", ["auto", "arrow"])
-@pytest.mark.parametrize("first", [_first_write_valid, _first_write_quarantine], ids=["valid", "quarantine"])
+@pytest.mark.parametrize(("first", "engine"), each_with_each_engine(list(WRITES), ["auto", "arrow"]))
 def test_counts_exact_after_one_of_two_writes_without_another_pass(frame, first, tmp_path, spark, engine):
     result = enforce(frame, SCHEMA, keep_columns=["id"], engine=engine)
-    first(result, tmp_path)
+    WRITES[first](result, tmp_path)
     assert result.counts == _expected()
     # arrow: the full write saw every row, no second Python pass. auto: the write read one branch (the
     # valid rows natively, or the flagged ones through Python); the other is counted by a pass of its own
